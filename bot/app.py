@@ -1,0 +1,92 @@
+"""The gateway's aiohttp application: socket.io, health checks, static pages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import aiohttp
+import socketio
+from aiohttp import web
+from redis.asyncio import Redis
+
+from bot import keys
+from bot.conversations import ConversationStore
+from bot.customer_socket import register_customer_handlers
+from bot.dialogue import Dialogue
+from bot.rasa_client import RasaClient
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SETTINGS = web.AppKey("settings", Settings)
+REDIS = web.AppKey("redis", Redis)
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+DIALOGUE = web.AppKey("dialogue", Dialogue)
+RASA = web.AppKey("rasa", RasaClient)
+
+# Engine.IO refuses packets above this size outright; messages between
+# MAX_MESSAGE_CHARS and this get a clear error event instead.
+PACKET_OVERHEAD_BYTES = 16 * 1024
+
+
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    redis = Redis.from_url(settings.redis_url)
+    http = aiohttp.ClientSession()
+    rasa = RasaClient(http, settings.resolved_rasa_url, settings.rasa_token, settings.rasa_timeout_s)
+    app[REDIS] = redis
+    app[HTTP] = http
+    app[RASA] = rasa
+    app[DIALOGUE] = Dialogue(ConversationStore(redis, settings.session_ttl_s), rasa, settings.session_secret)
+    yield
+    await http.close()
+    await redis.aclose()
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """Alive: the process answers."""
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Ready: Redis, the Rasa server and the action server are reachable."""
+    app = request.app
+    checks: dict[str, bool] = {}
+    try:
+        checks["redis"] = bool(await app[REDIS].ping())
+    except Exception as error:  # any failure means not ready; say which
+        log.warning("readiness: redis: %s", error)
+        checks["redis"] = False
+    checks["rasa"] = await app[RASA].is_ready()
+    checks["actions"] = await _action_server_ready(app)
+    status = 200 if all(checks.values()) else 503
+    return web.json_response({"ready": status == 200, "checks": checks}, status=status)
+
+
+async def _action_server_ready(app: web.Application) -> bool:
+    url = app[SETTINGS].resolved_action_server_url.rsplit("/webhook", 1)[0] + "/health"
+    try:
+        async with app[HTTP].get(url, timeout=aiohttp.ClientTimeout(total=3)) as response:
+            return response.status == 200
+    except (aiohttp.ClientError, TimeoutError):
+        return False
+
+
+def create_app(settings: Settings) -> web.Application:
+    """Build the gateway. Redis and HTTP clients open and close with the app."""
+    manager = socketio.AsyncRedisManager(settings.redis_url, channel=keys.socketio_channel())
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp",
+        client_manager=manager,
+        cors_allowed_origins=settings.origins,
+        max_http_buffer_size=settings.max_message_chars * 4 + PACKET_OVERHEAD_BYTES,
+    )
+    app = web.Application()
+    app[SETTINGS] = settings
+    sio.attach(app)
+    app.cleanup_ctx.append(_resources)
+    register_customer_handlers(sio, lambda: app[DIALOGUE], settings)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    return app

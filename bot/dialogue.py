@@ -1,0 +1,113 @@
+"""What happens to a customer's message: the core the socket handlers call.
+
+Plain async functions over the conversation store and the Rasa client; they
+know nothing of sockets, so the unit tests call them directly.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from bot.conversations import ConversationState, ConversationStore, Sender, TranscriptEntry
+from bot.language import Language, resolve_language
+from bot.logs import log_fields
+from bot.protocol import UserMessage, bot_uttered_payload
+from bot.rasa_client import AssistantUnavailable, RasaClient
+from bot.sessions import is_signed_session_id, issue_session_id
+from bot.strings import customer_text
+from handoff.reasons import HandoffReason, HandoffSignal, parse_handoff_signal
+
+log = logging.getLogger(__name__)
+
+
+class UnknownConversation(Exception):
+    """A message names a conversation the store does not have."""
+
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(conversation_id)
+        self.conversation_id = conversation_id
+
+
+@dataclass
+class SessionOpened:
+    session_id: str
+    resumed: bool
+    #: The client asked for a session we could not give back (forged, expired).
+    replaced: bool
+
+
+@dataclass
+class Outcome:
+    """What the customer is sent after one message."""
+
+    replies: list[TranscriptEntry] = field(default_factory=list)
+    handoff: HandoffSignal | None = None
+    duplicate: bool = False
+    language: Language | None = None
+
+
+class Dialogue:
+    def __init__(self, store: ConversationStore, rasa: RasaClient, session_secret: str) -> None:
+        self.store = store
+        self.rasa = rasa
+        self.session_secret = session_secret
+
+    async def open_session(self, requested_id: str | None, language: Language | None = None) -> SessionOpened:
+        """Resume ``requested_id`` if we issued it and still have it, else start a new session."""
+        if requested_id and is_signed_session_id(self.session_secret, requested_id):
+            if await self.store.get(requested_id) is not None:
+                return SessionOpened(requested_id, resumed=True, replaced=False)
+        session_id = issue_session_id(self.session_secret)
+        await self.store.create(session_id, language or "en")
+        log.info("session opened", extra=log_fields(conversation=session_id, replaced=bool(requested_id)))
+        return SessionOpened(session_id, resumed=False, replaced=bool(requested_id))
+
+    async def handle_customer_message(self, conversation_id: str, message: UserMessage) -> Outcome:
+        """Store the message, ask the assistant unless a person has it, store the replies."""
+        conversation = await self.store.get(conversation_id)
+        if conversation is None:
+            raise UnknownConversation(conversation_id)
+        if message.client_message_id and not await self.store.accept_client_message_id(
+            conversation_id, message.client_message_id
+        ):
+            return Outcome(duplicate=True)
+        language = resolve_language(message.text, message.language, conversation.language)
+        if language != conversation.language:
+            await self.store.set_language(conversation_id, language)
+        await self.store.append(
+            conversation_id,
+            TranscriptEntry(Sender.CUSTOMER, message.text, language, client_message_id=message.client_message_id),
+        )
+        fields = log_fields(conversation=conversation_id, language=language)
+        if conversation.state != ConversationState.BOT:
+            log.info("message kept for a person", extra=fields)
+            return Outcome(language=language)
+        try:
+            replies = await self.rasa.send_message(conversation_id, message.text, {"language": language})
+        except AssistantUnavailable as error:
+            log.warning("assistant unavailable: %s", error, extra=fields)
+            return await self._assistant_unavailable(conversation_id, language)
+        outcome = Outcome(language=language)
+        for reply in replies:
+            signal = parse_handoff_signal(reply.get("custom"))
+            if signal is not None:
+                outcome.handoff = signal
+                continue
+            payload = bot_uttered_payload(reply)
+            if not payload:
+                continue
+            extra = {key: value for key, value in payload.items() if key != "text"}
+            entry = TranscriptEntry(Sender.BOT, payload.get("text", ""), language, extra=extra)
+            outcome.replies.append(await self.store.append(conversation_id, entry))
+        if outcome.handoff is not None:
+            await self.store.record_handoff_signal(conversation_id, outcome.handoff)
+            log.info("handoff signalled", extra=log_fields(**fields["fields"], reason=outcome.handoff.reason.value))
+        return outcome
+
+    async def _assistant_unavailable(self, conversation_id: str, language: Language) -> Outcome:
+        apology = TranscriptEntry(Sender.BOT, customer_text(language, "assistant_unavailable"), language)
+        signal = HandoffSignal.for_reason(HandoffReason.ASSISTANT_UNAVAILABLE)
+        await self.store.append(conversation_id, apology)
+        await self.store.record_handoff_signal(conversation_id, signal)
+        return Outcome(replies=[apology], handoff=signal, language=language)

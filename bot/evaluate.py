@@ -1,0 +1,222 @@
+"""NLU evaluation split by language: ``make evaluate`` (runs in Rasa's environment).
+
+Two modes, both writing a table (``f1.md``, ``f1.json``) and a plot
+(``f1.png``) per run under ``reports/``:
+
+- cross-validation (default): the training data of all languages is split into
+  K stratified folds; for each fold one model is trained on the rest, as in
+  production (one model for all languages), and the held-out examples are
+  predicted. Scores are then computed per language.
+- ``--test-dir DIR``: the model trained on all data (cached by input hash)
+  predicts the examples of ``DIR/<lang>.yml``, files in Rasa's NLU format.
+
+Labels are full retrieval intents (``faq/warranty``): "intent F1" scores the
+intent classifier (all faq keys count as ``faq``), "response F1" scores the
+full label, the response selector included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import random
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from bot.paths import NLU_DATA_DIR, PROJECT_ROOT, REPORTS_DIR  # noqa: E402
+
+LANGUAGES = ("en", "hy", "fa", "ms")
+Example = tuple[str, str, str]  # (language, text, full label)
+
+
+def load_examples(directory: Path) -> list[Example]:
+    """Every example of ``directory/<lang>/*.yml`` (or ``directory/<lang>.yml``)."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    examples: list[Example] = []
+    for language in LANGUAGES:
+        path = directory / language
+        if not path.exists():
+            path = directory / f"{language}.yml"
+        if not path.exists():
+            continue
+        data = load_data(str(path))
+        for message in data.intent_examples:
+            label = message.get("intent_response_key") or message.get("intent")
+            examples.append((language, message.get("text"), label))
+    return examples
+
+
+def write_nlu_yaml(examples: list[Example], path: Path) -> None:
+    by_label: dict[str, list[str]] = defaultdict(list)
+    for _, text, label in examples:
+        by_label[label].append(text)
+    lines = ['version: "3.1"', "nlu:"]
+    for label, texts in by_label.items():
+        lines.append(f"- intent: {label}")
+        lines.append("  examples: |")
+        lines.extend(f"    - {text}" for text in texts)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def train_nlu(examples: list[Example], workdir: Path, config: Path) -> str:
+    from rasa.model_training import train_nlu as rasa_train_nlu
+
+    nlu_file = workdir / "nlu.yml"
+    write_nlu_yaml(examples, nlu_file)
+    model = rasa_train_nlu(
+        config=str(config), nlu_data=str(nlu_file), output=str(workdir), domain=str(PROJECT_ROOT / "domain.yml")
+    )
+    if not model:
+        raise SystemExit("training failed")
+    return model
+
+
+def predict(model_path: str, examples: list[Example]) -> list[str]:
+    """The full label the model gives each example."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(model_path)
+
+    async def parse_all() -> list[str]:
+        labels = []
+        for language, text, _ in examples:
+            parsed: dict[str, Any] = await agent.parse_message(text)
+            intent = (parsed.get("intent") or {}).get("name") or "none"
+            if intent == "faq":
+                selector = parsed.get("response_selector", {}).get("faq", {}).get("response", {})
+                intent = selector.get("intent_response_key") or "faq"
+            labels.append(intent)
+        return labels
+
+    return asyncio.run(parse_all())
+
+
+def coarse(label: str) -> str:
+    return label.split("/", 1)[0]
+
+
+def scores(examples: list[Example], predicted: list[str]) -> dict[str, dict[str, Any]]:
+    """Weighted F1 of intents and of full labels, per language."""
+    from sklearn.metrics import f1_score
+
+    report: dict[str, dict[str, Any]] = {}
+    for language in LANGUAGES:
+        rows = [(truth, guess) for (lang, _, truth), guess in zip(examples, predicted, strict=True) if lang == language]
+        if not rows:
+            continue
+        truth = [t for t, _ in rows]
+        guess = [g for _, g in rows]
+        per_label = f1_score(truth, guess, average=None, labels=sorted(set(truth)), zero_division=0)
+        report[language] = {
+            "examples": len(rows),
+            "intent_f1": round(float(f1_score([coarse(t) for t in truth], [coarse(g) for g in guess], average="weighted", zero_division=0)), 4),
+            "response_f1": round(float(f1_score(truth, guess, average="weighted", zero_division=0)), 4),
+            "per_label_f1": {label: round(float(v), 4) for label, v in zip(sorted(set(truth)), per_label, strict=True)},
+            "errors": [
+                {"text": text, "expected": truth_label, "predicted": guess_label}
+                for (lang, text, truth_label), guess_label in zip(examples, predicted, strict=True)
+                if lang == language and truth_label != guess_label
+            ],
+        }
+    return report
+
+
+def cross_validate(folds: int, config: Path, seed: int = 42) -> tuple[list[Example], list[str]]:
+    examples = load_examples(NLU_DATA_DIR)
+    by_stratum: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for index, (language, _, label) in enumerate(examples):
+        by_stratum[(language, label)].append(index)
+    fold_of = [0] * len(examples)
+    rng = random.Random(seed)
+    for indices in by_stratum.values():
+        rng.shuffle(indices)
+        for position, index in enumerate(indices):
+            fold_of[index] = position % folds
+    predicted: list[str] = [""] * len(examples)
+    for fold in range(folds):
+        started = time.monotonic()
+        train = [e for e, f in zip(examples, fold_of, strict=True) if f != fold]
+        test_indices = [i for i, f in enumerate(fold_of) if f == fold]
+        with tempfile.TemporaryDirectory() as workdir:
+            model = train_nlu(train, Path(workdir), config)
+            for index, label in zip(test_indices, predict(model, [examples[i] for i in test_indices]), strict=True):
+                predicted[index] = label
+        print(f"fold {fold + 1}/{folds} done in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+    return examples, predicted
+
+
+def write_report(report: dict[str, dict[str, Any]], out_dir: Path, title: str) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "f1.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    lines = [f"# {title}", "", "| language | examples | intent F1 | intent + faq key F1 |", "|---|---|---|---|"]
+    for language, row in report.items():
+        lines.append(f"| {language} | {row['examples']} | {row['intent_f1']:.3f} | {row['response_f1']:.3f} |")
+    lines += ["", "## Per label F1", ""]
+    labels = sorted({label for row in report.values() for label in row["per_label_f1"]})
+    lines.append("| label | " + " | ".join(report) + " |")
+    lines.append("|---|" + "---|" * len(report))
+    for label in labels:
+        lines.append(f"| {label} | " + " | ".join(f"{row['per_label_f1'].get(label, 0):.2f}" for row in report.values()) + " |")
+    (out_dir / "f1.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    plot(report, out_dir / "f1.png", title)
+    print("\n".join(lines[:4 + len(report)]))
+    print(f"\nreport written to {out_dir}")
+
+
+def plot(report: dict[str, dict[str, Any]], path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    languages = list(report)
+    x = range(len(languages))
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.bar([i - 0.2 for i in x], [report[lang]["intent_f1"] for lang in languages], width=0.4, label="intent")
+    ax.bar([i + 0.2 for i in x], [report[lang]["response_f1"] for lang in languages], width=0.4, label="intent + faq key")
+    ax.set_xticks(list(x), languages)
+    ax.set_ylim(0, 1)
+    ax.axhline(0.9, color="grey", linestyle="--", linewidth=0.8)
+    ax.set_ylabel("weighted F1")
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--folds", type=int, default=3, help="cross-validation folds (default 3)")
+    parser.add_argument("--test-dir", type=Path, help="evaluate the trained model on DIR/<lang>.yml instead")
+    parser.add_argument("--model", type=Path, help="model for --test-dir (default: the cached model for the current data)")
+    parser.add_argument("--config", type=Path, default=PROJECT_ROOT / "config.yml")
+    parser.add_argument("--out", type=Path, help="report folder (default reports/<mode>-<time>)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    if args.test_dir:
+        from bot.model_cache import ensure_model
+
+        model = args.model or ensure_model(PROJECT_ROOT / "models")
+        examples = load_examples(args.test_dir)
+        predicted = predict(str(model), examples)
+        write_report(scores(examples, predicted), args.out or REPORTS_DIR / f"test-{stamp}", f"Test set {args.test_dir.name}")
+    else:
+        examples, predicted = cross_validate(args.folds, args.config)
+        write_report(scores(examples, predicted), args.out or REPORTS_DIR / f"cv-{stamp}", f"{args.folds}-fold cross-validation")
+
+
+if __name__ == "__main__":
+    main()

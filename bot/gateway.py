@@ -1,0 +1,19 @@
+"""Run one gateway process: ``python -m bot.gateway``."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.app import create_app
+from bot.logs import configure_logging
+from bot.settings import get_settings
+
+
+def main() -> None:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    web.run_app(create_app(settings), host=settings.gateway_host, port=settings.gateway_port, print=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""The customer protocol: socket.io event names and payload shapes.
+
+Compatible with Rasa's socketio channel (``session_request`` / ``session_confirm``,
+``user_uttered`` / ``bot_uttered``), so existing Rasa chat widgets work, plus our
+extensions. docs/protocol.md describes it for widget authors; this module is
+what the gateway enforces.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any, Final
+
+from bot.language import Language, parse_language_tag
+
+__all__ = [
+    "CustomerEvent",
+    "ProtocolError",
+    "ProtocolErrorCode",
+    "SessionRequest",
+    "UserMessage",
+    "parse_session_request",
+    "parse_user_message",
+]
+
+MAX_CLIENT_ID_CHARS: Final = 64
+MAX_METADATA_KEYS: Final = 20
+
+
+class CustomerEvent(enum.StrEnum):
+    """Events on the customer namespace ``/``."""
+
+    # client -> server
+    SESSION_REQUEST = "session_request"
+    USER_UTTERED = "user_uttered"
+    HISTORY_REQUEST = "history_request"
+    # server -> client
+    SESSION_CONFIRM = "session_confirm"
+    BOT_UTTERED = "bot_uttered"
+    HANDOFF_STATUS = "handoff_status"
+    HISTORY = "history"
+    ERROR = "error_message"
+
+
+class ProtocolErrorCode(enum.StrEnum):
+    MALFORMED = "malformed"
+    EMPTY = "message_empty"
+    TOO_LONG = "message_too_long"
+    NO_SESSION = "no_session"
+    RATE_LIMITED = "rate_limited"
+
+
+class ProtocolError(Exception):
+    """A customer event the gateway refuses; carries what the client is told."""
+
+    def __init__(self, code: ProtocolErrorCode, detail: str = "", **params: Any) -> None:
+        super().__init__(f"{code}: {detail}" if detail else str(code))
+        self.code = code
+        self.detail = detail
+        self.params = params
+
+
+@dataclass(frozen=True)
+class SessionRequest:
+    session_id: str | None
+
+
+@dataclass(frozen=True)
+class UserMessage:
+    text: str
+    session_id: str | None
+    language: Language | None
+    client_message_id: str | None
+    metadata: dict[str, Any]
+
+
+def parse_session_request(data: object) -> SessionRequest:
+    """``{session_id?}``; anything else counts as a request for a new session."""
+    if isinstance(data, dict):
+        session_id = data.get("session_id")
+        if isinstance(session_id, str) and session_id:
+            return SessionRequest(session_id[:200])
+    return SessionRequest(None)
+
+
+def _metadata_of(data: dict[str, Any]) -> dict[str, Any]:
+    # Rasa's widgets send per-message metadata as `customData`; accept both.
+    raw = data.get("customData")
+    if not isinstance(raw, dict):
+        raw = data.get("metadata")
+    if not isinstance(raw, dict):
+        return {}
+    return {str(key)[:64]: value for key, value in list(raw.items())[:MAX_METADATA_KEYS]}
+
+
+def parse_user_message(data: object, max_chars: int) -> UserMessage:
+    """Validate a ``user_uttered`` payload: ``{message, session_id, metadata?}``."""
+    if not isinstance(data, dict):
+        raise ProtocolError(ProtocolErrorCode.MALFORMED, "payload must be an object")
+    text = data.get("message")
+    if not isinstance(text, str):
+        raise ProtocolError(ProtocolErrorCode.MALFORMED, "message must be a string")
+    text = text.strip()
+    if not text:
+        raise ProtocolError(ProtocolErrorCode.EMPTY)
+    if len(text) > max_chars:
+        raise ProtocolError(ProtocolErrorCode.TOO_LONG, max=max_chars)
+    metadata = _metadata_of(data)
+    client_id = data.get("client_message_id", metadata.get("client_message_id"))
+    if not (isinstance(client_id, str) and 0 < len(client_id) <= MAX_CLIENT_ID_CHARS):
+        client_id = None
+    session_id = data.get("session_id")
+    return UserMessage(
+        text=text,
+        session_id=session_id if isinstance(session_id, str) and session_id else None,
+        language=parse_language_tag(metadata.get("language")),
+        client_message_id=client_id,
+        metadata=metadata,
+    )
+
+
+def bot_uttered_payload(message: dict[str, Any]) -> dict[str, Any]:
+    """Turn one Rasa REST reply into a ``bot_uttered`` payload, as Rasa's channel does."""
+    payload: dict[str, Any] = {}
+    if isinstance(message.get("text"), str):
+        payload["text"] = message["text"]
+    buttons = message.get("buttons")
+    if isinstance(buttons, list) and buttons:
+        payload["quick_replies"] = [
+            {"content_type": "text", "title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+            for b in buttons
+            if isinstance(b, dict)
+        ]
+    if isinstance(message.get("image"), str):
+        payload["attachment"] = {"type": "image", "payload": {"src": message["image"]}}
+    return payload
+

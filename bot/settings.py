@@ -1,0 +1,65 @@
+"""Configuration, read once from the environment into a typed object.
+
+Every variable is listed in the README's configuration table; a test checks
+that the table and this class agree.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.paths import MODELS_DIR, PROJECT_ROOT
+
+
+class Settings(BaseSettings):
+    """Settings of the gateway and of the supervisor that starts the stack."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    redis_url: str = Field("", description="Redis to use. Empty: start a private redis-server with append-only persistence.")
+    gateway_host: str = Field("127.0.0.1", description="Address the gateway listens on.")
+    gateway_port: int = Field(8000, description="Port of the gateway (widget, console, API).")
+    public_url: str = Field("", description="URL customers reach the gateway at, if behind a proxy; printed and used by the demo page.")
+    rasa_port: int = Field(5005, description="Port of the Rasa server, on 127.0.0.1 only.")
+    rasa_url: str = Field("", description="Rasa server URL. Empty: http://127.0.0.1:RASA_PORT, started by the supervisor.")
+    rasa_token: str = Field("", description="Token of Rasa's HTTP API. Empty: a random one per start.")
+    rasa_timeout_s: float = Field(10.0, description="Seconds to wait for the assistant before apologising and handing off.")
+    action_port: int = Field(5055, description="Port of the action server, on 127.0.0.1 only.")
+    action_server_url: str = Field("", description="Action server webhook. Empty: http://127.0.0.1:ACTION_PORT/webhook.")
+    session_secret: str = Field("", description="Key that signs customer session ids; set it when running several gateways. Empty: random per start (sessions end on restart).")
+    session_ttl_s: int = Field(7 * 24 * 3600, description="Seconds a customer session and its transcript are kept after the last message.")
+    max_message_chars: int = Field(2000, description="Longest customer message accepted, in characters.")
+    allowed_origins: str = Field("*", description="Comma-separated origins allowed to embed the widget, or * for any.")
+    var_dir: Path = Field(PROJECT_ROOT / "var", description="Where the private Redis, logs and reports live.")
+    models_dir: Path = Field(MODELS_DIR, description="Cache of trained models, named by the hash of their inputs.")
+    log_level: str = Field("INFO", description="Log level of the gateway and supervisor.")
+
+    @property
+    def resolved_rasa_url(self) -> str:
+        return (self.rasa_url or f"http://127.0.0.1:{self.rasa_port}").rstrip("/")
+
+    @property
+    def resolved_action_server_url(self) -> str:
+        return self.action_server_url or f"http://127.0.0.1:{self.action_port}/webhook"
+
+    @property
+    def origins(self) -> list[str] | str:
+        if self.allowed_origins.strip() == "*":
+            return "*"
+        return [origin.strip() for origin in self.allowed_origins.split(",") if origin.strip()]
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process's settings; secrets left empty get a random value once."""
+    settings = Settings()
+    if not settings.session_secret:
+        settings.session_secret = secrets.token_urlsafe(32)
+    if not settings.rasa_token:
+        settings.rasa_token = secrets.token_urlsafe(24)
+    return settings
