@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import aiohttp
 import socketio
@@ -15,9 +16,12 @@ from bot.conversations import ConversationStore
 from bot.customer_socket import register_customer_handlers
 from bot.dialogue import Dialogue
 from bot.rasa_client import RasaClient
+from bot.paths import PROJECT_ROOT
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", Redis)
@@ -73,6 +77,30 @@ async def _action_server_ready(app: web.Application) -> bool:
         return False
 
 
+WIDGET_DIR = PROJECT_ROOT / "web_widget"
+# Pages we serve run only our own scripts: customer text can never run as code.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+def _static_file(path: Path, content_type: str, *, page: bool = False, cache_s: int = 300) -> Handler:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        if not path.is_file():
+            raise web.HTTPNotFound(text=f"{path.name} is not built; run `make setup`")
+        headers = {"Cache-Control": f"public, max-age={cache_s}", "X-Content-Type-Options": "nosniff"}
+        if page:
+            headers["Content-Security-Policy"] = PAGE_CSP
+            headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        else:
+            # The widget is embedded by other sites' pages.
+            headers["Access-Control-Allow-Origin"] = "*"
+        return web.FileResponse(path, headers={**headers, "Content-Type": content_type})
+
+    return handler
+
+
 def create_app(settings: Settings) -> web.Application:
     """Build the gateway. Redis and HTTP clients open and close with the app."""
     manager = socketio.AsyncRedisManager(settings.redis_url, channel=keys.socketio_channel())
@@ -81,6 +109,9 @@ def create_app(settings: Settings) -> web.Application:
         client_manager=manager,
         cors_allowed_origins=settings.origins,
         max_http_buffer_size=settings.max_message_chars * 4 + PACKET_OVERHEAD_BYTES,
+        # One customer's events are handled in the order sent: a second message
+        # never overtakes the first on its way to the transcript or to Rasa.
+        async_handlers=False,
     )
     app = web.Application()
     app[SETTINGS] = settings
@@ -89,4 +120,7 @@ def create_app(settings: Settings) -> web.Application:
     register_customer_handlers(sio, lambda: app[DIALOGUE], settings)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/widget.js", _static_file(WIDGET_DIR / "dist" / "widget.js", "text/javascript; charset=utf-8"))
+    app.router.add_get("/demo.js", _static_file(WIDGET_DIR / "demo" / "demo.js", "text/javascript; charset=utf-8"))
+    app.router.add_get("/", _static_file(WIDGET_DIR / "demo" / "index.html", "text/html; charset=utf-8", page=True))
     return app

@@ -12,14 +12,16 @@ from collections.abc import Callable
 from typing import Any
 
 import socketio
+from redis.exceptions import RedisError
 
-from bot.dialogue import Dialogue, Outcome, UnknownConversation
-from bot.language import DEFAULT_LANGUAGE, Language
+from bot.dialogue import AcceptedMessage, Dialogue, Outcome, UnknownConversation
+from bot.language import DEFAULT_LANGUAGE, Language, parse_language_tag
 from bot.logs import log_fields
 from bot.protocol import (
     CustomerEvent,
     ProtocolError,
     ProtocolErrorCode,
+    UserMessage,
     parse_session_request,
     parse_user_message,
 )
@@ -39,9 +41,9 @@ def conversation_room(conversation_id: str) -> str:
 def register_customer_handlers(sio: socketio.AsyncServer, get_dialogue: Callable[[], Dialogue], settings: Settings) -> None:
     """Attach the customer protocol to ``sio`` (namespace ``/``)."""
 
-    async def emit_error(sid: str, error: ProtocolError, language: Language) -> None:
-        text = customer_text(language, error.code.value, **error.params) if error.code != ProtocolErrorCode.MALFORMED else error.detail
-        await sio.emit(CustomerEvent.ERROR, {"code": error.code.value, "message": text}, to=sid)
+    async def emit_error(sid: str, code: ProtocolErrorCode, language: Language, **params: Any) -> None:
+        text = customer_text(language, code.value, **params)
+        await sio.emit(CustomerEvent.ERROR, {"code": code.value, "message": text}, to=sid)
 
     async def start_session(sid: str, requested: str | None, language: Language | None) -> str:
         opened = await get_dialogue().open_session(requested, language)
@@ -56,7 +58,11 @@ def register_customer_handlers(sio: socketio.AsyncServer, get_dialogue: Callable
     @sio.on(CustomerEvent.SESSION_REQUEST)  # type: ignore[untyped-decorator]
     async def session_request(sid: str, data: Any = None) -> None:
         request = parse_session_request(data)
-        await start_session(sid, request.session_id, None)
+        try:
+            await start_session(sid, request.session_id, None)
+        except RedisError as error:
+            log.error("session_request failed: redis: %s", error)
+            await emit_error(sid, ProtocolErrorCode.SERVICE_UNAVAILABLE, DEFAULT_LANGUAGE)
 
     @sio.on(CustomerEvent.HISTORY_REQUEST)  # type: ignore[untyped-decorator]
     async def history_request(sid: str, data: Any = None) -> None:
@@ -66,31 +72,61 @@ def register_customer_handlers(sio: socketio.AsyncServer, get_dialogue: Callable
             return
         after = data.get("after_seq", 0) if isinstance(data, dict) else 0
         after = after if isinstance(after, int) and after >= 0 else 0
-        entries = await get_dialogue().store.transcript(conversation_id, after)
+        try:
+            entries = await get_dialogue().store.transcript(conversation_id, after)
+        except RedisError as error:
+            log.error("history_request failed: redis: %s", error, extra=log_fields(conversation=conversation_id))
+            await emit_error(sid, ProtocolErrorCode.SERVICE_UNAVAILABLE, DEFAULT_LANGUAGE)
+            return
         await sio.emit(CustomerEvent.HISTORY, {"messages": [e.to_public() for e in entries]}, to=sid)
 
     @sio.on(CustomerEvent.USER_UTTERED)  # type: ignore[untyped-decorator]
     async def user_uttered(sid: str, data: Any = None) -> None:
         session = await sio.get_session(sid)
         conversation_id: str | None = session.get(SESSION_FIELD)
-        language: Language = DEFAULT_LANGUAGE
         try:
             message = parse_user_message(data, settings.max_message_chars)
-            language = message.language or language
-            if conversation_id is None:
-                # Old widgets may skip session_request; give them a session first.
-                conversation_id = await start_session(sid, message.session_id, message.language)
-            try:
-                outcome = await get_dialogue().handle_customer_message(conversation_id, message)
-            except UnknownConversation:
-                # The conversation expired while the socket stayed open.
-                conversation_id = await start_session(sid, None, message.language)
-                outcome = await get_dialogue().handle_customer_message(conversation_id, message)
         except ProtocolError as error:
+            language = _language_hint(data)
             log.info("customer message refused", extra=log_fields(conversation=conversation_id, code=error.code.value))
-            await emit_error(sid, error, language)
+            await emit_error(sid, error.code, language, **error.params)
             return
-        await send_outcome(conversation_id, outcome)
+        try:
+            accepted = await accept(sid, conversation_id, message)
+        except RedisError as error:
+            # Nothing was acknowledged: the widget keeps the message and resends it.
+            log.error("message not stored: redis: %s", error, extra=log_fields(conversation=conversation_id))
+            await emit_error(sid, ProtocolErrorCode.SERVICE_UNAVAILABLE, message.language or DEFAULT_LANGUAGE)
+            return
+        await sio.emit(
+            CustomerEvent.MESSAGE_ACK,
+            {"client_message_id": message.client_message_id, "seq": accepted.seq, "duplicate": accepted.duplicate},
+            to=sid,
+        )
+        if not accepted.for_assistant:
+            return
+        room = conversation_room(accepted.conversation_id)
+        await sio.emit(CustomerEvent.TYPING, {"sender": "bot", "on": True}, room=room)
+        try:
+            outcome = await get_dialogue().ask_assistant(accepted)
+        except RedisError as error:
+            log.error("reply not stored: redis: %s", error, extra=log_fields(conversation=accepted.conversation_id))
+            await emit_error(sid, ProtocolErrorCode.SERVICE_UNAVAILABLE, accepted.language)
+            return
+        finally:
+            await sio.emit(CustomerEvent.TYPING, {"sender": "bot", "on": False}, room=room)
+        await send_outcome(accepted.conversation_id, outcome)
+
+    async def accept(sid: str, conversation_id: str | None, message: UserMessage) -> AcceptedMessage:
+        if conversation_id is None:
+            # Old widgets may skip session_request; give them a session first.
+            conversation_id = await start_session(sid, message.session_id, message.language)
+        try:
+            return await get_dialogue().accept_customer_message(conversation_id, message)
+        except UnknownConversation:
+            # The conversation expired while the socket stayed open.
+            conversation_id = await start_session(sid, None, message.language)
+            return await get_dialogue().accept_customer_message(conversation_id, message)
 
     async def send_outcome(conversation_id: str, outcome: Outcome) -> None:
         room = conversation_room(conversation_id)
@@ -104,3 +140,15 @@ def register_customer_handlers(sio: socketio.AsyncServer, get_dialogue: Callable
                 {"state": "queued", "reason": outcome.handoff.reason.value},
                 room=room,
             )
+
+
+def _language_hint(data: object) -> Language:
+    """The page's language from a payload we could not otherwise accept."""
+    if isinstance(data, dict):
+        for key in ("customData", "metadata"):
+            meta = data.get(key)
+            if isinstance(meta, dict):
+                language = parse_language_tag(meta.get("language"))
+                if language:
+                    return language
+    return DEFAULT_LANGUAGE

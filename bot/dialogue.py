@@ -38,13 +38,24 @@ class SessionOpened:
 
 
 @dataclass
+class AcceptedMessage:
+    """A customer message after it was stored (or recognised as a resend)."""
+
+    conversation_id: str
+    text: str
+    language: Language
+    seq: int = 0
+    duplicate: bool = False
+    #: False while the conversation waits for, or is with, a person.
+    for_assistant: bool = True
+
+
+@dataclass
 class Outcome:
-    """What the customer is sent after one message."""
+    """What the customer is sent after the assistant handled one message."""
 
     replies: list[TranscriptEntry] = field(default_factory=list)
     handoff: HandoffSignal | None = None
-    duplicate: bool = False
-    language: Language | None = None
 
 
 class Dialogue:
@@ -63,32 +74,37 @@ class Dialogue:
         log.info("session opened", extra=log_fields(conversation=session_id, replaced=bool(requested_id)))
         return SessionOpened(session_id, resumed=False, replaced=bool(requested_id))
 
-    async def handle_customer_message(self, conversation_id: str, message: UserMessage) -> Outcome:
-        """Store the message, ask the assistant unless a person has it, store the replies."""
+    async def accept_customer_message(self, conversation_id: str, message: UserMessage) -> AcceptedMessage:
+        """Store the message in the transcript, once, in the language it is in."""
         conversation = await self.store.get(conversation_id)
         if conversation is None:
             raise UnknownConversation(conversation_id)
+        language = resolve_language(message.text, message.language, conversation.language)
         if message.client_message_id and not await self.store.accept_client_message_id(
             conversation_id, message.client_message_id
         ):
-            return Outcome(duplicate=True)
-        language = resolve_language(message.text, message.language, conversation.language)
+            return AcceptedMessage(conversation_id, message.text, language, duplicate=True, for_assistant=False)
         if language != conversation.language:
             await self.store.set_language(conversation_id, language)
-        await self.store.append(
+        entry = await self.store.append(
             conversation_id,
             TranscriptEntry(Sender.CUSTOMER, message.text, language, client_message_id=message.client_message_id),
         )
-        fields = log_fields(conversation=conversation_id, language=language)
-        if conversation.state != ConversationState.BOT:
-            log.info("message kept for a person", extra=fields)
-            return Outcome(language=language)
+        for_assistant = conversation.state == ConversationState.BOT
+        if not for_assistant:
+            log.info("message kept for a person", extra=log_fields(conversation=conversation_id, language=language))
+        return AcceptedMessage(conversation_id, message.text, language, entry.seq, for_assistant=for_assistant)
+
+    async def ask_assistant(self, accepted: AcceptedMessage) -> Outcome:
+        """Pass an accepted message to Rasa; store its replies and any handoff signal."""
+        conversation_id, language = accepted.conversation_id, accepted.language
+        fields = {"conversation": conversation_id, "language": language}
         try:
-            replies = await self.rasa.send_message(conversation_id, message.text, {"language": language})
+            replies = await self.rasa.send_message(conversation_id, accepted.text, {"language": language})
         except AssistantUnavailable as error:
-            log.warning("assistant unavailable: %s", error, extra=fields)
+            log.warning("assistant unavailable: %s", error, extra=log_fields(**fields))
             return await self._assistant_unavailable(conversation_id, language)
-        outcome = Outcome(language=language)
+        outcome = Outcome()
         for reply in replies:
             signal = parse_handoff_signal(reply.get("custom"))
             if signal is not None:
@@ -102,12 +118,19 @@ class Dialogue:
             outcome.replies.append(await self.store.append(conversation_id, entry))
         if outcome.handoff is not None:
             await self.store.record_handoff_signal(conversation_id, outcome.handoff)
-            log.info("handoff signalled", extra=log_fields(**fields["fields"], reason=outcome.handoff.reason.value))
+            log.info("handoff signalled", extra=log_fields(**fields, reason=outcome.handoff.reason.value))
         return outcome
+
+    async def handle_customer_message(self, conversation_id: str, message: UserMessage) -> tuple[AcceptedMessage, Outcome]:
+        """Accept a message and, unless a person has the conversation, get the assistant's answer."""
+        accepted = await self.accept_customer_message(conversation_id, message)
+        if not accepted.for_assistant:
+            return accepted, Outcome()
+        return accepted, await self.ask_assistant(accepted)
 
     async def _assistant_unavailable(self, conversation_id: str, language: Language) -> Outcome:
         apology = TranscriptEntry(Sender.BOT, customer_text(language, "assistant_unavailable"), language)
         signal = HandoffSignal.for_reason(HandoffReason.ASSISTANT_UNAVAILABLE)
         await self.store.append(conversation_id, apology)
         await self.store.record_handoff_signal(conversation_id, signal)
-        return Outcome(replies=[apology], handoff=signal, language=language)
+        return Outcome(replies=[apology], handoff=signal)

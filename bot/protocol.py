@@ -39,6 +39,8 @@ class CustomerEvent(enum.StrEnum):
     SESSION_CONFIRM = "session_confirm"
     BOT_UTTERED = "bot_uttered"
     HANDOFF_STATUS = "handoff_status"
+    MESSAGE_ACK = "message_ack"
+    TYPING = "typing"
     HISTORY = "history"
     ERROR = "error_message"
 
@@ -47,7 +49,7 @@ class ProtocolErrorCode(enum.StrEnum):
     MALFORMED = "malformed"
     EMPTY = "message_empty"
     TOO_LONG = "message_too_long"
-    NO_SESSION = "no_session"
+    SERVICE_UNAVAILABLE = "service_unavailable"
     RATE_LIMITED = "rate_limited"
 
 

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
 
     redis_url: str = Field("", description="Redis to use. Empty: start a private redis-server with append-only persistence.")
+    private_redis_port: int = Field(6399, description="Port of the private Redis started when REDIS_URL is empty (127.0.0.1 only).")
     gateway_host: str = Field("127.0.0.1", description="Address the gateway listens on.")
     gateway_port: int = Field(8000, description="Port of the gateway (widget, console, API).")
     public_url: str = Field("", description="URL customers reach the gateway at, if behind a proxy; printed and used by the demo page.")

@@ -32,7 +32,6 @@ from bot.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-PRIVATE_REDIS_PORT_OFFSET = 1390  # private Redis listens on GATEWAY_PORT + this (9390 by default)
 READY_TIMEOUT_S = 240.0
 STOP_TIMEOUT_S = 15.0
 MAX_RESTART_DELAY_S = 30.0
@@ -158,7 +157,7 @@ class Stack:
 
     async def _start_private_redis(self) -> None:
         s = self.settings
-        port = s.gateway_port + PRIVATE_REDIS_PORT_OFFSET
+        port = s.private_redis_port
         data_dir = s.var_dir / "redis"
         data_dir.mkdir(parents=True, exist_ok=True)
         command = [

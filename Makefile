@@ -1,0 +1,65 @@
+# Two commands a newcomer needs: `make run` and `make test`. Both set up
+# whatever is missing first (idempotent; see `make setup`).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+UV := .tools/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: run test setup system python widget lint typecheck evaluate evaluate-test train clean
+
+run: setup
+	.venv/bin/python -m bot.stack
+
+test: setup lint typecheck
+	.venv/bin/python -m pytest
+
+setup: system python widget
+
+python: .venv/.stamp .venv-rasa/.stamp
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==0.13.8
+
+# Gateway, handoff and tests: current aiohttp/python-socketio/redis-py.
+.venv/.stamp: requirements/app.lock | $(UV)
+	[ -x .venv/bin/python ] || $(UV) venv --quiet --python $(PYTHON) .venv
+	$(UV) pip sync --quiet --python .venv/bin/python requirements/app.lock
+	touch $@
+
+# Rasa 3.6.21 and the action server, with the Python 3.11 pins of DESIGN.md.
+.venv-rasa/.stamp: requirements/rasa.lock | $(UV)
+	[ -x .venv-rasa/bin/python ] || $(UV) venv --quiet --python $(PYTHON) .venv-rasa
+	$(UV) pip sync --quiet --python .venv-rasa/bin/python requirements/rasa.lock
+	touch $@
+
+# Debian packages: redis-server (private Redis), chromium (browser tests), fonts
+# for Armenian and Persian. Installed only when missing.
+system:
+	@scripts/install-system-packages.sh
+
+widget: web_widget/dist/widget.js
+
+web_widget/dist/widget.js: web_widget/package-lock.json $(wildcard web_widget/src/*.js web_widget/src/*/*.js web_widget/src/locales/*.json web_widget/build.mjs)
+	cd web_widget && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+
+lint: .venv/.stamp
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+typecheck: .venv/.stamp
+	.venv/bin/mypy
+
+# Trainer commands (see README).
+train: python
+	.venv/bin/python -c "from bot.model_cache import ensure_model; from bot.paths import MODELS_DIR; print(ensure_model(MODELS_DIR))"
+
+evaluate: python
+	PYTHONPATH=. .venv-rasa/bin/python -m bot.evaluate $(ARGS)
+
+evaluate-test: python
+	PYTHONPATH=. .venv-rasa/bin/python -m bot.evaluate --test-dir tests/data/nlu_test $(ARGS)
+
+clean:
+	rm -rf .venv .venv-rasa .tools web_widget/node_modules web_widget/dist var

@@ -1,0 +1,97 @@
+"""Fixtures shared by every test folder: a real Redis, flushed per test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+import redis
+from redis.asyncio import Redis as AsyncRedis
+
+from bot.paths import MODELS_DIR
+from bot.settings import Settings
+from bot.stack import Stack
+from tests.helpers import CustomerClient, RedisServer, free_port
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(Path(tmp_path_factory.mktemp("redis")))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def redis_client(redis_server: RedisServer) -> AsyncIterator[AsyncRedis]:
+    client = AsyncRedis.from_url(redis_server.url)
+    await client.flushdb()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def sync_redis(redis_server: RedisServer) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_server.url)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings of the shared test stack: free ports, private folders, the model cache of the checkout."""
+    var_dir = Path(tmp_path_factory.mktemp("stack"))
+    return Settings(
+        redis_url="",
+        private_redis_port=free_port(),
+        gateway_port=free_port(),
+        rasa_port=free_port(),
+        action_port=free_port(),
+        session_secret="test-session-secret",
+        rasa_token="test-rasa-token",
+        rasa_timeout_s=15.0,
+        var_dir=var_dir,
+        models_dir=MODELS_DIR,
+    )
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def stack(stack_settings: Settings) -> AsyncIterator[Stack]:
+    """Redis, action server, Rasa (real trained model) and gateway, once per test session."""
+    running = Stack(stack_settings, log_dir=stack_settings.var_dir / "logs")
+    try:
+        await running.start()
+    except BaseException:
+        await running.stop()
+        for log_file in sorted((stack_settings.var_dir / "logs").glob("*.log")):
+            print(f"--- {log_file.name} ---\n{log_file.read_text(errors='replace')[-4000:]}")
+        raise
+    yield running
+    await running.stop()
+
+
+@pytest.fixture(scope="session")
+def gateway_url(stack: Stack) -> str:
+    return f"http://127.0.0.1:{stack.settings.gateway_port}"
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def customer(gateway_url: str) -> AsyncIterator[CustomerClient]:
+    client = CustomerClient(gateway_url)
+    await client.connect()
+    yield client
+    await client.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def stack_redis(stack: Stack) -> AsyncIterator[AsyncRedis]:
+    client = AsyncRedis.from_url(stack.settings.redis_url)
+    yield client
+    await client.aclose()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that stop parts of the shared stack run after all others."""
+    items.sort(key=lambda item: item.get_closest_marker("outage") is not None)

@@ -1,0 +1,161 @@
+"""Shared test helpers: real servers on free loopback ports."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Awaitable, Callable
+from typing import Any
+import subprocess
+import time
+from pathlib import Path
+
+import redis
+
+from bot.stack import redis_server_binary
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RedisServer:
+    """A real redis-server on a free port, in a temporary folder."""
+
+    def __init__(self, directory: Path, appendonly: bool = False) -> None:
+        self.appendonly = appendonly
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.directory = directory
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory),
+             "--save", "", "--appendonly", "yes" if self.appendonly else "no", "--appendfsync", "always"],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        client = redis.Redis.from_url(self.url)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        client.close()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+
+class CustomerClient:
+    """A socket.io customer, as a widget would be: records every event it receives."""
+
+    EVENTS = ("session_confirm", "bot_uttered", "handoff_status", "history", "error_message", "message_ack", "typing")
+
+    def __init__(self, url: str) -> None:
+        import asyncio
+
+        import socketio
+
+        self.url = url
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.queues: dict[str, asyncio.Queue[Any]] = {name: asyncio.Queue() for name in self.EVENTS}
+        self.session_id: str | None = None
+        for name in self.EVENTS:
+            self.sio.on(name, self._recorder(name))
+
+    def _recorder(self, name: str) -> Callable[[Any], Awaitable[None]]:
+        async def record(data: Any = None) -> None:
+            if name == "session_confirm":
+                self.session_id = data
+            await self.queues[name].put(data)
+
+        return record
+
+    async def connect(self, session_id: str | None = None) -> str:
+        await self.sio.connect(self.url, transports=["websocket"])
+        await self.sio.emit("session_request", {"session_id": session_id} if session_id else {})
+        return str(await self.next("session_confirm"))
+
+    async def send(self, text: str, **extra: Any) -> None:
+        await self.sio.emit("user_uttered", {"message": text, "session_id": self.session_id, **extra})
+
+    async def next(self, event: str, timeout: float = 20.0) -> Any:
+        import asyncio
+
+        return await asyncio.wait_for(self.queues[event].get(), timeout)
+
+    async def replies_until_quiet(self, quiet_s: float = 1.0, timeout: float = 20.0) -> list[dict[str, Any]]:
+        """Every bot_uttered of one turn: waits for the first, then until none comes for ``quiet_s``."""
+        import asyncio
+
+        replies = [await self.next("bot_uttered", timeout)]
+        while True:
+            try:
+                replies.append(await asyncio.wait_for(self.queues["bot_uttered"].get(), quiet_s))
+            except TimeoutError:
+                return replies
+
+    async def close(self) -> None:
+        await self.sio.disconnect()
+
+
+def domain_responses() -> dict[str, dict[str, list[str]]]:
+    """domain.yml's responses: name -> language -> texts (English is the unconditioned variation)."""
+    from ruamel.yaml import YAML
+
+    from bot.paths import PROJECT_ROOT
+
+    domain = YAML(typ="safe").load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    result: dict[str, dict[str, list[str]]] = {}
+    for name, variations in domain["responses"].items():
+        by_language: dict[str, list[str]] = {}
+        for variation in variations:
+            conditions = variation.get("condition") or []
+            language = next((c["value"] for c in conditions if c.get("name") == "language"), "en")
+            by_language.setdefault(language, []).append(variation["text"])
+        result[name] = by_language
+    return result
+
+
+class GatewayProcess:
+    """A second gateway process (``python -m bot.gateway``) with its own settings."""
+
+    def __init__(self, **env: str) -> None:
+        import os
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "GATEWAY_PORT": str(self.port), "GATEWAY_HOST": "127.0.0.1", **env}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        import sys
+        import urllib.request
+
+        from bot.paths import PROJECT_ROOT
+
+        self.process = subprocess.Popen([sys.executable, "-m", "bot.gateway"], cwd=PROJECT_ROOT, env=self.env)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1):
+                    return
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise RuntimeError("gateway did not start") from None
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None

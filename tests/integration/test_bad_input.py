@@ -1,0 +1,103 @@
+"""Bad input gets a clear answer and loses nothing."""
+
+from __future__ import annotations
+
+import aiohttp
+from redis.asyncio import Redis
+
+from bot import keys
+from bot.sessions import issue_session_id
+from tests.helpers import CustomerClient
+
+
+async def transcript_length(redis: Redis, session_id: str | None) -> int:
+    return int(await redis.llen(keys.transcript_key(str(session_id))))
+
+
+async def test_oversized_message_is_refused_in_language_and_not_stored(customer: CustomerClient, stack_redis: Redis) -> None:
+    await customer.send("ا" * 2001, customData={"language": "fa"})
+    error = await customer.next("error_message")
+    assert error["code"] == "message_too_long"
+    assert "2000" in error["message"] and "پیام" in error["message"]
+    assert await transcript_length(stack_redis, customer.session_id) == 0
+
+
+async def test_malformed_and_empty_messages_get_an_error(customer: CustomerClient) -> None:
+    await customer.sio.emit("user_uttered", "not an object")
+    assert (await customer.next("error_message"))["code"] == "malformed"
+    await customer.sio.emit("user_uttered", {"message": ["a", "list"]})
+    assert (await customer.next("error_message"))["code"] == "malformed"
+    await customer.send("   ")
+    assert (await customer.next("error_message"))["code"] == "message_empty"
+
+
+async def test_forged_session_id_gets_a_new_session_never_another_customers(gateway_url: str, customer: CustomerClient) -> None:
+    await customer.send("my secret order 999")
+    await customer.replies_until_quiet()
+    token, _, signature = str(customer.session_id).partition(".")
+    attempts = ["made-up", token, f"{token}.AAAA{signature[4:]}", issue_session_id("not-our-secret")]
+    for forged in attempts:
+        intruder = CustomerClient(gateway_url)
+        try:
+            issued = await intruder.connect(forged)
+            assert issued not in (forged, customer.session_id)
+            assert intruder.queues["history"].empty()
+        finally:
+            await intruder.close()
+
+
+async def test_resumed_session_replays_its_history(gateway_url: str, customer: CustomerClient) -> None:
+    await customer.send("hello")
+    await customer.replies_until_quiet()
+    again = CustomerClient(gateway_url)
+    try:
+        assert await again.connect(customer.session_id) == customer.session_id
+        history = await again.next("history")
+        assert [m["sender"] for m in history["messages"]] == ["customer", "bot"]
+        assert history["messages"][0]["text"] == "hello"
+    finally:
+        await again.close()
+
+
+async def test_resent_message_is_stored_and_answered_once(customer: CustomerClient, stack_redis: Redis) -> None:
+    for _ in range(3):
+        await customer.send("thank you", client_message_id="msg-1")
+    acks = [await customer.next("message_ack") for _ in range(3)]
+    assert [a["duplicate"] for a in acks] == [False, True, True]
+    replies = await customer.replies_until_quiet()
+    assert len(replies) == 1
+    assert await transcript_length(stack_redis, customer.session_id) == 2
+
+
+async def test_old_widget_without_session_request_still_gets_a_session(gateway_url: str) -> None:
+    client = CustomerClient(gateway_url)
+    await client.sio.connect(gateway_url, transports=["websocket"])
+    try:
+        await client.sio.emit("user_uttered", {"message": "hi", "session_id": "whatever"})
+        issued = await client.next("session_confirm")
+        assert issued != "whatever"
+        assert (await client.replies_until_quiet())[0]["text"]
+    finally:
+        await client.close()
+
+
+async def test_health_and_readiness(gateway_url: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{gateway_url}/healthz") as response:
+            assert response.status == 200
+        async with http.get(f"{gateway_url}/readyz") as response:
+            assert response.status == 200
+            assert (await response.json())["checks"] == {"redis": True, "rasa": True, "actions": True}
+
+
+async def test_quick_messages_keep_their_order(customer: CustomerClient, stack_redis: Redis) -> None:
+    texts = ["hello", "where is my parcel", "thanks", "bye"]
+    for text in texts:
+        await customer.send(text)
+    for _ in texts:
+        await customer.next("message_ack")
+    raw = await stack_redis.lrange(keys.transcript_key(str(customer.session_id)), 0, -1)
+    import json
+
+    customer_texts = [json.loads(item)["text"] for item in raw if json.loads(item)["sender"] == "customer"]
+    assert customer_texts == texts

@@ -1,0 +1,117 @@
+"""Redis or Rasa going away mid-conversation: the customer is told, nothing is lost."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from aiohttp import web
+from redis.asyncio import Redis
+
+from bot import keys
+from bot.settings import Settings
+from bot.stack import Stack
+from bot.strings import customer_text
+from tests.helpers import CustomerClient, GatewayProcess, RedisServer, free_port
+
+
+def gateway_env(settings: Settings, redis_url: str, **extra: str) -> dict[str, str]:
+    return {
+        "REDIS_URL": redis_url,
+        "RASA_URL": settings.resolved_rasa_url,
+        "RASA_TOKEN": settings.rasa_token,
+        "ACTION_SERVER_URL": settings.resolved_action_server_url,
+        "SESSION_SECRET": settings.session_secret,
+        **extra,
+    }
+
+
+async def test_redis_restart_mid_conversation_loses_nothing(stack: Stack, tmp_path: Path) -> None:
+    redis_server = RedisServer(tmp_path, appendonly=True)
+    redis_server.start()
+    gateway = GatewayProcess(**gateway_env(stack.settings, redis_server.url))
+    gateway.start()
+    customer = CustomerClient(gateway.url)
+    try:
+        await customer.connect()
+        await customer.send("hello", client_message_id="m1")
+        await customer.replies_until_quiet()
+
+        redis_server.stop()
+        await customer.send("where is my parcel", client_message_id="m2")
+        error = await customer.next("error_message")
+        assert error["code"] == "service_unavailable"
+        assert customer.queues["message_ack"].qsize() == 1  # only m1 was acknowledged
+
+        redis_server.start()  # same port and folder: the append-only file brings the data back
+        await customer.send("where is my parcel", client_message_id="m2")
+        replies = await customer.replies_until_quiet()
+        assert replies[0]["metadata"]["language"] == "en"
+        redis = Redis.from_url(redis_server.url)
+        raw = await redis.lrange(keys.transcript_key(str(customer.session_id)), 0, -1)
+        await redis.aclose()
+        assert [json.loads(item)["sender"] for item in raw] == ["customer", "bot", "customer", "bot"]
+    finally:
+        await customer.close()
+        gateway.stop()
+        redis_server.stop()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def silent_rasa() -> AsyncIterator[str]:
+    """An HTTP server that accepts Rasa's webhook and never answers."""
+
+    async def hang(request: web.Request) -> web.Response:
+        await asyncio.sleep(60)
+        return web.json_response([])
+
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", hang)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    yield f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+async def test_assistant_not_answering_in_time_apologises_and_hands_off(stack: Stack, silent_rasa: str) -> None:
+    env = gateway_env(stack.settings, stack.settings.redis_url, RASA_URL=silent_rasa, RASA_TIMEOUT_S="1")
+    gateway = GatewayProcess(**env)
+    gateway.start()
+    customer = CustomerClient(gateway.url)
+    try:
+        await customer.connect()
+        await customer.send("Ե՞րբ կհասնի պատվերս")
+        replies = await customer.replies_until_quiet()
+        assert replies[0]["text"] == customer_text("hy", "assistant_unavailable")
+        status = await customer.next("handoff_status")
+        assert status == {"state": "queued", "reason": "assistant_unavailable"}
+    finally:
+        await customer.close()
+        gateway.stop()
+
+
+@pytest.mark.outage
+async def test_rasa_stopped_mid_conversation(stack: Stack, customer: CustomerClient, stack_redis: Redis, gateway_url: str) -> None:
+    await customer.send("terima kasih")
+    await customer.replies_until_quiet()
+    await stack.children["rasa"].stop()
+    await customer.send("bila barang saya sampai?")
+    replies = await customer.replies_until_quiet()
+    assert replies[0]["text"] == customer_text("ms", "assistant_unavailable")
+    assert (await customer.next("handoff_status"))["reason"] == "assistant_unavailable"
+    conversation = await stack_redis.hgetall(keys.conversation_key(str(customer.session_id)))
+    assert conversation[b"state"] == b"handoff_requested"
+    raw = await stack_redis.lrange(keys.transcript_key(str(customer.session_id)), 0, -1)
+    assert [json.loads(item)["text"] for item in raw][2] == "bila barang saya sampai?"
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http, http.get(f"{gateway_url}/readyz") as response:
+        assert response.status == 503
+        assert (await response.json())["checks"]["rasa"] is False

@@ -1,0 +1,53 @@
+from redis.asyncio import Redis
+
+from bot import keys
+from bot.conversations import ConversationState, ConversationStore, Sender, TranscriptEntry
+from handoff.reasons import HandoffReason, HandoffSignal
+
+
+async def test_create_and_read_back(redis_client: Redis) -> None:
+    store = ConversationStore(redis_client, ttl_s=60)
+    await store.create("c1", "fa")
+    conversation = await store.get("c1")
+    assert conversation is not None
+    assert conversation.language == "fa"
+    assert conversation.state is ConversationState.BOT
+    assert await store.get("missing") is None
+
+
+async def test_transcript_keeps_order_and_numbers_entries(redis_client: Redis) -> None:
+    store = ConversationStore(redis_client, ttl_s=60)
+    await store.create("c1")
+    first = await store.append("c1", TranscriptEntry(Sender.CUSTOMER, "سلام", "fa"))
+    second = await store.append("c1", TranscriptEntry(Sender.BOT, "<b>hi</b>", "fa", extra={"quick_replies": []}))
+    assert (first.seq, second.seq) == (1, 2)
+    entries = await store.transcript("c1")
+    assert [(e.seq, e.sender, e.text) for e in entries] == [(1, Sender.CUSTOMER, "سلام"), (2, Sender.BOT, "<b>hi</b>")]
+    assert [e.seq for e in await store.transcript("c1", after_seq=1)] == [2]
+
+
+async def test_everything_expires_after_the_ttl(redis_client: Redis) -> None:
+    store = ConversationStore(redis_client, ttl_s=60)
+    await store.create("c1")
+    await store.append("c1", TranscriptEntry(Sender.CUSTOMER, "hi", "en"))
+    await store.accept_client_message_id("c1", "m1")
+    for key in (keys.conversation_key("c1"), keys.transcript_key("c1"), keys.client_message_ids_key("c1")):
+        assert 0 < await redis_client.ttl(key) <= 60
+
+
+async def test_client_message_ids_accepted_once(redis_client: Redis) -> None:
+    store = ConversationStore(redis_client, ttl_s=60)
+    assert await store.accept_client_message_id("c1", "m1")
+    assert not await store.accept_client_message_id("c1", "m1")
+    assert await store.accept_client_message_id("c2", "m1")
+
+
+async def test_handoff_signal_is_recorded(redis_client: Redis) -> None:
+    store = ConversationStore(redis_client, ttl_s=60)
+    await store.create("c1")
+    await store.record_handoff_signal("c1", HandoffSignal.for_reason(HandoffReason.COMPLAINT))
+    conversation = await store.get("c1")
+    assert conversation is not None
+    assert conversation.state is ConversationState.HANDOFF_REQUESTED
+    assert conversation.handoff_reason == "complaint"
+    assert conversation.handoff_priority == 2

@@ -1,0 +1,116 @@
+"""The dialogue core over a real Redis, with Rasa replaced by a scripted fake."""
+
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.conversations import ConversationState, ConversationStore, Sender
+from bot.dialogue import Dialogue, UnknownConversation
+from bot.protocol import UserMessage
+from bot.rasa_client import AssistantUnavailable, RasaClient
+from bot.sessions import issue_session_id
+from handoff.reasons import HandoffReason, HandoffSignal
+
+SECRET = "test-secret"
+
+
+class ScriptedRasa(RasaClient):
+    def __init__(self, replies: list[dict[str, Any]] | None = None, fail: bool = False) -> None:
+        self.replies = replies or []
+        self.fail = fail
+        self.sent: list[tuple[str, str, dict[str, Any]]] = []
+
+    async def send_message(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        self.sent.append((sender_id, text, metadata))
+        if self.fail:
+            raise AssistantUnavailable("down")
+        return self.replies
+
+
+def message(text: str, language: str | None = None, client_id: str | None = None) -> UserMessage:
+    return UserMessage(text=text, session_id=None, language=language, client_message_id=client_id, metadata={})  # type: ignore[arg-type]
+
+
+async def open_dialogue(redis: Redis, rasa: ScriptedRasa) -> tuple[Dialogue, str]:
+    dialogue = Dialogue(ConversationStore(redis, 60), rasa, SECRET)
+    opened = await dialogue.open_session(None)
+    return dialogue, opened.session_id
+
+
+async def test_message_goes_to_rasa_with_language_and_both_sides_are_stored(redis_client: Redis) -> None:
+    rasa = ScriptedRasa([{"recipient_id": "x", "text": "پاسخ"}])
+    dialogue, cid = await open_dialogue(redis_client, rasa)
+    _, outcome = await dialogue.handle_customer_message(cid, message("سفارشم کجاست"))
+    assert rasa.sent == [(cid, "سفارشم کجاست", {"language": "fa"})]
+    assert [r.text for r in outcome.replies] == ["پاسخ"]
+    transcript = await dialogue.store.transcript(cid)
+    assert [(e.sender, e.text, e.language) for e in transcript] == [
+        (Sender.CUSTOMER, "سفارشم کجاست", "fa"),
+        (Sender.BOT, "پاسخ", "fa"),
+    ]
+
+
+async def test_language_switch_is_kept_on_the_conversation(redis_client: Redis) -> None:
+    dialogue, cid = await open_dialogue(redis_client, ScriptedRasa())
+    await dialogue.handle_customer_message(cid, message("Ինչպե՞ս հետևել իմ ծանրոցին"))
+    await dialogue.handle_customer_message(cid, message("ok"))
+    conversation = await dialogue.store.get(cid)
+    assert conversation is not None and conversation.language == "hy"
+
+
+async def test_handoff_payload_is_recorded_and_not_shown(redis_client: Redis) -> None:
+    signal = HandoffSignal.for_reason(HandoffReason.CUSTOMER_REQUEST)
+    rasa = ScriptedRasa([{"text": "Connecting you"}, {"custom": signal.to_payload()}])
+    dialogue, cid = await open_dialogue(redis_client, rasa)
+    _, outcome = await dialogue.handle_customer_message(cid, message("I want a person"))
+    assert outcome.handoff == signal
+    assert [r.text for r in outcome.replies] == ["Connecting you"]
+    conversation = await dialogue.store.get(cid)
+    assert conversation is not None and conversation.state is ConversationState.HANDOFF_REQUESTED
+
+
+async def test_messages_while_waiting_for_a_person_are_kept_not_sent_to_rasa(redis_client: Redis) -> None:
+    rasa = ScriptedRasa([{"custom": HandoffSignal.for_reason(HandoffReason.COMPLAINT).to_payload()}])
+    dialogue, cid = await open_dialogue(redis_client, rasa)
+    await dialogue.handle_customer_message(cid, message("TERRIBLE SERVICE"))
+    waiting, outcome = await dialogue.handle_customer_message(cid, message("hello?? anyone"))
+    assert not waiting.for_assistant and outcome.replies == []
+    assert len(rasa.sent) == 1
+    assert [e.text for e in await dialogue.store.transcript(cid)] == ["TERRIBLE SERVICE", "hello?? anyone"]
+
+
+async def test_assistant_down_apologises_in_language_and_hands_off(redis_client: Redis) -> None:
+    dialogue, cid = await open_dialogue(redis_client, ScriptedRasa(fail=True))
+    _, outcome = await dialogue.handle_customer_message(cid, message("bila barang sampai", language="ms"))
+    assert outcome.handoff is not None and outcome.handoff.reason is HandoffReason.ASSISTANT_UNAVAILABLE
+    assert outcome.replies[0].text.startswith("Maaf")
+    conversation = await dialogue.store.get(cid)
+    assert conversation is not None and conversation.state is ConversationState.HANDOFF_REQUESTED
+    assert [e.sender for e in await dialogue.store.transcript(cid)] == [Sender.CUSTOMER, Sender.BOT]
+
+
+async def test_resent_client_message_is_ignored(redis_client: Redis) -> None:
+    rasa = ScriptedRasa([{"text": "ok"}])
+    dialogue, cid = await open_dialogue(redis_client, rasa)
+    first, _ = await dialogue.handle_customer_message(cid, message("hi there", client_id="m1"))
+    again, _ = await dialogue.handle_customer_message(cid, message("hi there", client_id="m1"))
+    assert not first.duplicate and again.duplicate
+    assert len(rasa.sent) == 1
+    assert len(await dialogue.store.transcript(cid)) == 2
+
+
+async def test_sessions_resume_only_when_issued_and_known(redis_client: Redis) -> None:
+    dialogue, cid = await open_dialogue(redis_client, ScriptedRasa())
+    resumed = await dialogue.open_session(cid)
+    assert resumed.session_id == cid and resumed.resumed
+    forged = await dialogue.open_session("someone-elses-id")
+    assert forged.session_id != cid and forged.replaced and not forged.resumed
+    expired = await dialogue.open_session(issue_session_id(SECRET))
+    assert expired.replaced and not expired.resumed
+
+
+async def test_unknown_conversation_is_refused(redis_client: Redis) -> None:
+    dialogue = Dialogue(ConversationStore(redis_client, 60), ScriptedRasa(), SECRET)
+    with pytest.raises(UnknownConversation):
+        await dialogue.handle_customer_message("nope", message("hi"))

@@ -1,0 +1,76 @@
+// The socket to the gateway. It starts a session on every (re)connection and
+// passes the server's events on; emits are made only while connected, so
+// nothing piles up in socket.io's own buffer (the outbox is the widget's).
+
+import { io } from "socket.io-client";
+import { SOCKET_PATH } from "./constants.js";
+import { ClientEvent, ServerEvent, sessionRequestPayload } from "./protocol.js";
+
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
+
+/**
+ * `handlers`: {connected, disconnected, failed, sessionConfirmed(id), botUttered,
+ * history, messageAck, handoffStatus, typing, error} — each given the event's payload.
+ * `currentSessionId()` is asked on each connection for the id to resume.
+ */
+export function createConnection(serverUrl, currentSessionId, handlers) {
+  const socket = io(serverUrl, {
+    path: SOCKET_PATH,
+    transports: ["websocket", "polling"],
+    tryAllTransports: true, // fall back to polling where websockets are blocked
+    autoConnect: false,
+    reconnectionDelayMax: RETRY_MAX_MS,
+  });
+
+  // A connection the server refused (socket.io "connect_error" with the socket
+  // inactive) is not retried by socket.io itself: retry it here, with a doubling, capped wait.
+  let retryDelay = RETRY_FIRST_MS;
+  let retryTimer = null;
+
+  socket.on("connect", () => {
+    retryDelay = RETRY_FIRST_MS;
+    handlers.connected();
+    socket.emit(ClientEvent.SESSION_REQUEST, sessionRequestPayload(currentSessionId()));
+  });
+  socket.on("disconnect", (reason) => {
+    handlers.disconnected(reason);
+    // The server closing the socket stops socket.io's own reconnection; the customer still wants to chat.
+    if (reason === "io server disconnect") socket.connect();
+  });
+  socket.on("connect_error", (error) => {
+    handlers.failed(error);
+    if (!socket.active) {
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(() => socket.connect(), retryDelay);
+      retryDelay = Math.min(retryDelay * 2, RETRY_MAX_MS);
+    }
+  });
+
+  socket.on(ServerEvent.SESSION_CONFIRM, (id) => {
+    const sessionId = typeof id === "string" ? id : id && id.session_id; // Rasa's channel sends a string
+    if (typeof sessionId === "string" && sessionId) handlers.sessionConfirmed(sessionId);
+  });
+  socket.on(ServerEvent.BOT_UTTERED, (data) => handlers.botUttered(data || {}));
+  socket.on(ServerEvent.HISTORY, (data) => handlers.history(data && Array.isArray(data.messages) ? data.messages : []));
+  socket.on(ServerEvent.MESSAGE_ACK, (data) => data && handlers.messageAck(data));
+  socket.on(ServerEvent.HANDOFF_STATUS, (data) => data && handlers.handoffStatus(data));
+  socket.on(ServerEvent.TYPING, (data) => data && handlers.typing(data));
+  socket.on(ServerEvent.ERROR, (data) => handlers.error(data || {}));
+
+  return {
+    /** Connect if not already connected or trying. */
+    start() {
+      if (!socket.connected && !socket.active) socket.connect();
+    },
+    get connected() {
+      return socket.connected;
+    },
+    /** Send now if connected; false otherwise (the caller keeps what must not be lost). */
+    emit(event, payload) {
+      if (!socket.connected) return false;
+      socket.emit(event, payload);
+      return true;
+    },
+  };
+}

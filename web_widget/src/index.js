@@ -1,0 +1,54 @@
+// Entry point of widget.js: one script tag, one shadow root, one global.
+//   <script src="https://HOST/widget.js" data-language="fa" async></script>
+
+import { readConfig, findOwnScript } from "./config.js";
+import { GLOBAL_NAME, HOST_ELEMENT_ID, VERSION } from "./constants.js";
+import { createTranslator } from "./i18n.js";
+import { createStorage } from "./storage.js";
+import { applyAccent } from "./theme.js";
+import { applyStyles } from "./view/styles.js";
+import { createWidget } from "./widget.js";
+
+// Only valid while this script first runs, so it is read before anything waits.
+const ownScript = document.currentScript || findOwnScript();
+
+function mount() {
+  const config = readConfig(ownScript);
+  let host = document.getElementById(HOST_ELEMENT_ID);
+  if (!host) {
+    host = document.createElement("div");
+    host.id = HOST_ELEMENT_ID;
+    document.body.appendChild(host);
+  }
+  const shadowRoot = host.shadowRoot || host.attachShadow({ mode: "open" });
+  applyStyles(shadowRoot);
+  applyAccent(host, config.color);
+  return createWidget({ shadowRoot, config, i18n: createTranslator(config.language), storage: createStorage(config.server) });
+}
+
+function install() {
+  if (window[GLOBAL_NAME]) return; // the tag is on the page twice
+  let widget = null;
+  let openWhenMounted = false;
+  window[GLOBAL_NAME] = Object.freeze({
+    version: VERSION,
+    /** Open the chat panel. */
+    open() {
+      if (widget) widget.open();
+      else openWhenMounted = true;
+    },
+    /** Close the chat panel. */
+    close() {
+      if (widget) widget.close();
+      else openWhenMounted = false;
+    },
+  });
+  const start = () => {
+    widget = mount();
+    if (openWhenMounted) widget.open();
+  };
+  if (document.body) start();
+  else document.addEventListener("DOMContentLoaded", start, { once: true });
+}
+
+install();

@@ -1,0 +1,131 @@
+// The customer protocol of docs/protocol.md: event names, what the widget
+// sends, and the server's payloads turned into the widget's message records.
+// Nothing else spells an event name.
+
+export const ClientEvent = Object.freeze({
+  SESSION_REQUEST: "session_request",
+  USER_UTTERED: "user_uttered",
+  HISTORY_REQUEST: "history_request",
+  TYPING: "typing",
+  REQUEST_HANDOFF: "request_handoff",
+  RATING: "rating",
+});
+
+export const ServerEvent = Object.freeze({
+  SESSION_CONFIRM: "session_confirm",
+  BOT_UTTERED: "bot_uttered",
+  HISTORY: "history",
+  MESSAGE_ACK: "message_ack",
+  HANDOFF_STATUS: "handoff_status",
+  TYPING: "typing",
+  ERROR: "error_message",
+});
+
+export const Sender = Object.freeze({
+  CUSTOMER: "customer",
+  BOT: "bot",
+  AGENT: "agent",
+  SYSTEM: "system",
+});
+
+export const HandoffState = Object.freeze({
+  QUEUED: "queued",
+  ASSIGNED: "assigned",
+  BOT: "bot",
+  RESOLVED: "resolved",
+});
+
+const SENDERS = Object.values(Sender);
+
+/** `session_request`: resume `sessionId` if given, else start a session. */
+export function sessionRequestPayload(sessionId) {
+  return sessionId ? { session_id: sessionId } : {};
+}
+
+/** `user_uttered` for one outbox item; the language travels in `customData`. */
+export function userUtteredPayload(item, sessionId) {
+  const payload = {
+    message: item.text,
+    client_message_id: item.clientMessageId,
+    customData: { language: item.language },
+  };
+  if (sessionId) payload.session_id = sessionId; // only read by servers that got no session_request
+  return payload;
+}
+
+export function ratingPayload(score, comment) {
+  const payload = { score };
+  const trimmed = (comment || "").trim();
+  if (trimmed) payload.comment = trimmed;
+  return payload;
+}
+
+function asString(value) {
+  return typeof value === "string" ? value : "";
+}
+
+function asSeq(value) {
+  return Number.isInteger(value) && value > 0 ? value : null;
+}
+
+/** Buttons as `[{title, payload}]`; Rasa's `quick_replies` and `buttons` shapes both. */
+export function parseQuickReplies(source) {
+  const raw = source && (Array.isArray(source.quick_replies) ? source.quick_replies : source.buttons);
+  if (!Array.isArray(raw)) return [];
+  return raw
+    .filter((reply) => reply && typeof reply === "object")
+    .map((reply) => ({ title: asString(reply.title), payload: asString(reply.payload) || asString(reply.title) }))
+    .filter((reply) => reply.title && reply.payload);
+}
+
+function parseImage(source) {
+  const attachment = source && source.attachment;
+  if (!attachment || attachment.type !== "image" || !attachment.payload) return null;
+  return asString(attachment.payload.src) || null;
+}
+
+function agentNameOf(source) {
+  if (!source) return "";
+  const agent = source.agent_name || source.agent;
+  if (agent && typeof agent === "object") return asString(agent.name || agent.display_name);
+  return asString(agent);
+}
+
+/** A `bot_uttered` payload as a message record (sender bot or agent). */
+export function messageFromBotUttered(data) {
+  const metadata = (data && data.metadata) || {};
+  return {
+    sender: metadata.sender === Sender.AGENT ? Sender.AGENT : Sender.BOT,
+    seq: asSeq(metadata.seq),
+    text: asString(data && data.text),
+    ts: Date.now(),
+    agentName: agentNameOf(metadata),
+    quickReplies: parseQuickReplies(data),
+    image: parseImage(data),
+  };
+}
+
+/** One `history` entry as a message record; entries of unknown senders are dropped. */
+export function messageFromHistoryEntry(entry) {
+  if (!entry || !SENDERS.includes(entry.sender)) return null;
+  const extra = entry.extra && typeof entry.extra === "object" ? entry.extra : {};
+  return {
+    sender: entry.sender,
+    seq: asSeq(entry.seq),
+    text: asString(entry.text),
+    ts: typeof entry.ts === "number" ? entry.ts * 1000 : Date.now(),
+    clientMessageId: asString(entry.client_message_id) || null,
+    agentName: agentNameOf(extra),
+    quickReplies: parseQuickReplies(extra),
+    image: parseImage(extra),
+  };
+}
+
+/** `handoff_status` normalised: `{state, position, waitSeconds, agentName}`. */
+export function parseHandoffStatus(data) {
+  const state = data && Object.values(HandoffState).includes(data.state) ? data.state : null;
+  if (!state) return null;
+  const position = Number.isInteger(data.position) && data.position > 0 ? data.position : null;
+  const wait = typeof data.estimated_wait_s === "number" && data.estimated_wait_s >= 0 ? data.estimated_wait_s : null;
+  return { state, position, waitSeconds: wait, agentName: agentNameOf(data) };
+}

@@ -1,0 +1,300 @@
+// The widget's behaviour: it joins the connection, the transcript, the outbox
+// and the view. Sessions: resume the stored one on every (re)connection, show
+// the replayed transcript, then send what is still queued.
+
+import { createConnection } from "./connection.js";
+import { HISTORY_WAIT_MS, TYPING_IDLE_MS, TYPING_TIMEOUT_MS } from "./constants.js";
+import { createOutbox, newClientMessageId } from "./outbox.js";
+import {
+  ClientEvent,
+  HandoffState,
+  Sender,
+  messageFromBotUttered,
+  messageFromHistoryEntry,
+  parseHandoffStatus,
+  ratingPayload,
+  userUtteredPayload,
+} from "./protocol.js";
+import { Status, createTranscript } from "./transcript.js";
+import { createView } from "./view/panel.js";
+
+/** Error codes that mean the last message sent was refused and not stored. */
+const REFUSED_CODES = ["message_too_long", "message_empty", "rate_limited", "malformed"];
+/** An error this soon after a send is taken to be about that message. */
+const REFUSAL_WINDOW_MS = 10_000;
+
+function pendingMessage(item) {
+  return { clientMessageId: item.clientMessageId, text: item.text, display: item.display, ts: item.createdAt };
+}
+
+/** Start the widget in `shadowRoot`; returns {open, close} for the page's API. */
+export function createWidget({ shadowRoot, config, i18n, storage }) {
+  const outbox = createOutbox(storage);
+  const transcript = createTranscript();
+  const titles = storage.loadTitles();
+
+  let sessionId = null; // confirmed on this page
+  let requestedSessionId = null; // what this connection asked to resume
+  let sessionReady = false;
+  let awaitingHistory = false;
+  let historyTimer = null;
+  let sentOnConnection = new Set();
+  const sentAt = new Map();
+  let controlQueue = []; // events waiting for a session: [event, payload]
+  let unread = 0;
+  let agentName = "";
+  let typingWho = null;
+  let typingTimer = null;
+  let customerTyping = false;
+  let customerTypingTimer = null;
+
+  const view = createView(shadowRoot, { i18n, title: config.title, position: config.position }, {
+    toggle: () => (view.isOpen() ? close(true) : open(true)),
+    close: () => close(true),
+    send: (text) => sendMessage(text, text),
+    choose: (reply) => sendMessage(reply.payload, reply.title),
+    requestHuman,
+    retry,
+    rate: (score, comment) => sendWhenReady(ClientEvent.RATING, ratingPayload(score, comment)),
+    typing: customerIsTyping,
+  });
+
+  const connection = createConnection(config.server, sessionToResume, {
+    connected,
+    disconnected,
+    failed: () => view.setConnectionLost(true),
+    sessionConfirmed,
+    botUttered,
+    history,
+    messageAck,
+    handoffStatus,
+    typing,
+    error,
+  });
+
+  function render() {
+    view.renderMessages(transcript.ordered());
+  }
+
+  // --- connection and session -------------------------------------------
+
+  function sessionToResume() {
+    requestedSessionId = sessionId || storage.loadSessionId();
+    return requestedSessionId;
+  }
+
+  function connected() {
+    sessionReady = false;
+    sentOnConnection = new Set();
+    view.setConnectionLost(false);
+  }
+
+  function disconnected(reason) {
+    sessionReady = false;
+    awaitingHistory = false;
+    clearTimeout(historyTimer);
+    showTyping(null);
+    customerTyping = false;
+    if (reason !== "io client disconnect") view.setConnectionLost(true);
+  }
+
+  function sessionConfirmed(id) {
+    const resumed = id === requestedSessionId;
+    const previous = sessionId || requestedSessionId;
+    if (!resumed && previous) startedOver();
+    sessionId = id;
+    storage.saveSessionId(id);
+    sessionReady = true;
+    if (resumed) {
+      // The server replays the transcript next; send queued messages after it, so
+      // it can tell us which of them it already has.
+      awaitingHistory = true;
+      clearTimeout(historyTimer);
+      historyTimer = setTimeout(() => {
+        awaitingHistory = false;
+        flush();
+      }, HISTORY_WAIT_MS);
+    } else {
+      flush();
+    }
+  }
+
+  /** The server replaced our session (expired or unknown): the old transcript is gone. */
+  function startedOver() {
+    const hadMessages = transcript.ordered().some((m) => m.seq);
+    transcript.clearStored();
+    if (hadMessages) transcript.addLocalNote(i18n.t("new_conversation"));
+    agentName = "";
+    view.setHandoff(null);
+    view.hideRating(false);
+    render();
+  }
+
+  function history(entries) {
+    const messages = entries.map(messageFromHistoryEntry).filter(Boolean);
+    for (const message of messages) {
+      if (message.clientMessageId && titles[message.clientMessageId]) message.display = titles[message.clientMessageId];
+    }
+    if (awaitingHistory) {
+      for (const id of transcript.replaceStored(messages)) outbox.remove(id);
+      awaitingHistory = false;
+      clearTimeout(historyTimer);
+    } else {
+      for (const message of messages) {
+        transcript.addIncoming(message);
+        if (message.clientMessageId) outbox.remove(message.clientMessageId);
+      }
+    }
+    const lastAgent = messages.filter((m) => m.sender === Sender.AGENT && m.agentName).pop();
+    if (lastAgent && !agentName) agentName = lastAgent.agentName;
+    render();
+    flush();
+  }
+
+  /** Send queued messages and control events; each message once per connection. */
+  function flush() {
+    if (!sessionReady || awaitingHistory) return;
+    for (const item of outbox.items()) {
+      if (sentOnConnection.has(item.clientMessageId)) continue;
+      if (!connection.emit(ClientEvent.USER_UTTERED, userUtteredPayload(item, sessionId))) return;
+      sentOnConnection.add(item.clientMessageId);
+      sentAt.set(item.clientMessageId, Date.now());
+    }
+    const queued = controlQueue;
+    controlQueue = [];
+    for (const [event, payload] of queued) sendWhenReady(event, payload);
+  }
+
+  function sendWhenReady(event, payload) {
+    connection.start();
+    if (!(sessionReady && connection.emit(event, payload))) controlQueue.push([event, payload]);
+  }
+
+  // --- server events -------------------------------------------------------
+
+  function botUttered(data) {
+    const message = messageFromBotUttered(data);
+    if (!message.text && !message.image && !message.quickReplies.length) return;
+    if (message.sender === Sender.AGENT && !message.agentName) message.agentName = agentName;
+    if (typingWho && typingWho.sender === message.sender) showTyping(null);
+    if (transcript.addIncoming(message) && !view.isOpen()) {
+      unread += 1;
+      view.setUnread(unread);
+    }
+    render();
+  }
+
+  function messageAck(data) {
+    const id = data.client_message_id;
+    if (typeof id !== "string") return;
+    outbox.remove(id);
+    sentAt.delete(id);
+    transcript.acknowledge(id, Number.isInteger(data.seq) && data.seq > 0 ? data.seq : null);
+    render();
+  }
+
+  function handoffStatus(data) {
+    const status = parseHandoffStatus(data);
+    if (!status) return;
+    if (status.agentName) agentName = status.agentName;
+    view.setHandoff(status);
+    if (status.state === HandoffState.RESOLVED) view.showRating();
+    else if (status.state !== HandoffState.BOT) view.hideRating(false);
+  }
+
+  function showTyping(who) {
+    typingWho = who;
+    clearTimeout(typingTimer);
+    view.setTyping(who);
+    if (who) typingTimer = setTimeout(() => showTyping(null), TYPING_TIMEOUT_MS);
+  }
+
+  function typing(data) {
+    if (data.sender !== Sender.BOT && data.sender !== Sender.AGENT) return;
+    if (data.on) showTyping({ sender: data.sender, name: data.sender === Sender.AGENT ? agentName : "" });
+    else if (typingWho && typingWho.sender === data.sender) showTyping(null);
+  }
+
+  function error(data) {
+    view.showError(typeof data.message === "string" && data.message ? data.message : i18n.t("error_generic"));
+    if (!REFUSED_CODES.includes(data.code)) return;
+    // The protocol does not say which message was refused: take the latest one
+    // sent just now. It was not stored, so it must not be resent on reconnect.
+    const latest = transcript.unacknowledged().filter((m) => Date.now() - (sentAt.get(m.clientMessageId) || 0) < REFUSAL_WINDOW_MS).pop();
+    if (!latest) return;
+    outbox.remove(latest.clientMessageId);
+    transcript.setStatus(latest.clientMessageId, Status.FAILED);
+    render();
+  }
+
+  // --- customer actions ----------------------------------------------------
+
+  function sendMessage(text, display) {
+    const item = { clientMessageId: newClientMessageId(), text, language: i18n.language, createdAt: Date.now() };
+    if (display !== text) {
+      item.display = display;
+      titles[item.clientMessageId] = display;
+      storage.rememberTitle(item.clientMessageId, display);
+    }
+    outbox.add(item);
+    transcript.addPending(pendingMessage(item));
+    stopCustomerTyping();
+    render();
+    connection.start();
+    flush();
+  }
+
+  function retry(clientMessageId) {
+    const message = transcript.find(clientMessageId);
+    if (!message || outbox.has(clientMessageId)) return;
+    outbox.add({ clientMessageId, text: message.text, display: message.display, language: i18n.language, createdAt: Date.now() });
+    sentOnConnection.delete(clientMessageId);
+    transcript.setStatus(clientMessageId, Status.SENDING);
+    render();
+    connection.start();
+    flush();
+  }
+
+  function requestHuman() {
+    view.setHumanPending(true);
+    sendWhenReady(ClientEvent.REQUEST_HANDOFF, {});
+  }
+
+  function customerIsTyping() {
+    if (!sessionReady) return;
+    if (!customerTyping) customerTyping = connection.emit(ClientEvent.TYPING, { on: true });
+    clearTimeout(customerTypingTimer);
+    customerTypingTimer = setTimeout(stopCustomerTyping, TYPING_IDLE_MS);
+  }
+
+  function stopCustomerTyping() {
+    clearTimeout(customerTypingTimer);
+    if (customerTyping) connection.emit(ClientEvent.TYPING, { on: false });
+    customerTyping = false;
+  }
+
+  function open(moveFocus) {
+    view.open(moveFocus);
+    storage.saveOpen(true);
+    unread = 0;
+    view.setUnread(0);
+    connection.start();
+  }
+
+  function close(moveFocus) {
+    if (!view.isOpen()) return;
+    stopCustomerTyping();
+    view.close(moveFocus);
+    storage.saveOpen(false);
+  }
+
+  // --- start -----------------------------------------------------------------
+
+  for (const item of outbox.items()) transcript.addPending(pendingMessage(item));
+  view.setUnread(0);
+  render();
+  if (storage.loadOpen()) open(false);
+  else if (storage.loadSessionId() || outbox.items().length) connection.start(); // to replay the transcript and count unread replies
+
+  return { open: () => open(true), close: () => close(false) };
+}

@@ -1,0 +1,80 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  messageFromBotUttered,
+  messageFromHistoryEntry,
+  parseHandoffStatus,
+  ratingPayload,
+  sessionRequestPayload,
+  userUtteredPayload,
+} from "../src/protocol.js";
+import { splitLinks, safeHref } from "../src/view/links.js";
+import { newClientMessageId } from "../src/outbox.js";
+
+test("client payloads follow docs/protocol.md", () => {
+  assert.deepEqual(sessionRequestPayload(null), {});
+  assert.deepEqual(sessionRequestPayload("abc"), { session_id: "abc" });
+  const item = { clientMessageId: "id-1", text: "/ask_shipping", language: "fa" };
+  assert.deepEqual(userUtteredPayload(item, "abc"), {
+    message: "/ask_shipping",
+    client_message_id: "id-1",
+    customData: { language: "fa" },
+    session_id: "abc",
+  });
+  assert.deepEqual(ratingPayload(4, "  "), { score: 4 });
+  assert.deepEqual(ratingPayload(5, " great "), { score: 5, comment: "great" });
+});
+
+test("bot_uttered and history entries become message records", () => {
+  const fromAgent = messageFromBotUttered({
+    text: "Hi",
+    quick_replies: [{ content_type: "text", title: "Yes", payload: "/affirm" }, { title: "" }],
+    metadata: { sender: "agent", seq: 7, language: "en", agent_name: "Anna" },
+  });
+  assert.equal(fromAgent.sender, "agent");
+  assert.equal(fromAgent.seq, 7);
+  assert.equal(fromAgent.agentName, "Anna");
+  assert.deepEqual(fromAgent.quickReplies, [{ title: "Yes", payload: "/affirm" }]);
+  const entry = messageFromHistoryEntry({ seq: 3, sender: "customer", text: "hello", ts: 10, language: "en", client_message_id: "c1", extra: {} });
+  assert.equal(entry.ts, 10_000);
+  assert.equal(entry.clientMessageId, "c1");
+  assert.equal(messageFromHistoryEntry({ seq: 1, sender: "nobody", text: "x" }), null);
+});
+
+test("handoff_status is normalised", () => {
+  assert.deepEqual(parseHandoffStatus({ state: "queued", position: 2, estimated_wait_s: 180 }), {
+    state: "queued",
+    position: 2,
+    waitSeconds: 180,
+    agentName: "",
+  });
+  assert.equal(parseHandoffStatus({ state: "assigned", agent: { name: "Anna" } }).agentName, "Anna");
+  assert.equal(parseHandoffStatus({ state: "weird" }), null);
+});
+
+test("only http and https addresses become links, without trailing punctuation", () => {
+  assert.equal(safeHref("javascript:alert(1)"), null);
+  assert.deepEqual(splitLinks("See https://example.com/a. Or javascript:alert(1)"), [
+    { text: "See " },
+    { text: "https://example.com/a", href: "https://example.com/a" },
+    { text: ". Or javascript:alert(1)" },
+  ]);
+  assert.deepEqual(
+    splitLinks("(http://w.org/Foo_(bar)), ok").map((p) => p.href).filter(Boolean),
+    ["http://w.org/Foo_(bar)"],
+  );
+  assert.equal(splitLinks("ببینید https://example.com/fa؟")[1].href, "https://example.com/fa");
+});
+
+test("client message ids are unique UUIDs", () => {
+  const ids = new Set(Array.from({ length: 100 }, newClientMessageId));
+  assert.equal(ids.size, 100);
+  for (const id of ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+});
+
+test("the server is the script's origin unless data-server names another", async () => {
+  const { serverOrigin } = await import("../src/config.js");
+  assert.equal(serverOrigin(undefined, "https://chat.example/widget.js", "https://shop.example/p"), "https://chat.example");
+  assert.equal(serverOrigin("https://gw.example:8443/x", "https://cdn.example/widget.js", "https://shop.example/"), "https://gw.example:8443");
+  assert.equal(serverOrigin("", "", "https://shop.example/p"), "https://shop.example");
+});
