@@ -95,7 +95,10 @@ class ConversationStore:
         data = await self.redis.hgetall(keys.conversation_key(conversation_id))
         if not data:
             return None
-        fields = {k.decode() if isinstance(k, bytes) else k: v.decode() if isinstance(v, bytes) else v for k, v in data.items()}
+        fields = {
+            k.decode() if isinstance(k, bytes) else k: v.decode() if isinstance(v, bytes) else v
+            for k, v in data.items()
+        }
         priority = fields.get("handoff_priority")
         return Conversation(
             id=conversation_id,

@@ -38,7 +38,9 @@ def conversation_room(conversation_id: str) -> str:
     return f"conversation:{conversation_id}"
 
 
-def register_customer_handlers(sio: socketio.AsyncServer, get_dialogue: Callable[[], Dialogue], settings: Settings) -> None:
+def register_customer_handlers(
+    sio: socketio.AsyncServer, get_dialogue: Callable[[], Dialogue], settings: Settings
+) -> None:
     """Attach the customer protocol to ``sio`` (namespace ``/``)."""
 
     async def emit_error(sid: str, code: ProtocolErrorCode, language: Language, **params: Any) -> None:

@@ -121,7 +121,9 @@ class Dialogue:
             log.info("handoff signalled", extra=log_fields(**fields, reason=outcome.handoff.reason.value))
         return outcome
 
-    async def handle_customer_message(self, conversation_id: str, message: UserMessage) -> tuple[AcceptedMessage, Outcome]:
+    async def handle_customer_message(
+        self, conversation_id: str, message: UserMessage
+    ) -> tuple[AcceptedMessage, Outcome]:
         """Accept a message and, unless a person has the conversation, get the assistant's answer."""
         accepted = await self.accept_customer_message(conversation_id, message)
         if not accepted.for_assistant:

@@ -33,7 +33,7 @@ from typing import Any
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from bot.paths import NLU_DATA_DIR, PROJECT_ROOT, REPORTS_DIR  # noqa: E402
+from bot.paths import NLU_DATA_DIR, PROJECT_ROOT, REPORTS_DIR
 
 LANGUAGES = ("en", "hy", "fa", "ms")
 Example = tuple[str, str, str]  # (language, text, full label)
@@ -90,7 +90,7 @@ def predict(model_path: str, examples: list[Example]) -> list[str]:
 
     async def parse_all() -> list[str]:
         labels = []
-        for language, text, _ in examples:
+        for _, text, _ in examples:
             parsed: dict[str, Any] = await agent.parse_message(text)
             intent = (parsed.get("intent") or {}).get("name") or "none"
             if intent == "faq":
@@ -120,7 +120,14 @@ def scores(examples: list[Example], predicted: list[str]) -> dict[str, dict[str,
         per_label = f1_score(truth, guess, average=None, labels=sorted(set(truth)), zero_division=0)
         report[language] = {
             "examples": len(rows),
-            "intent_f1": round(float(f1_score([coarse(t) for t in truth], [coarse(g) for g in guess], average="weighted", zero_division=0)), 4),
+            "intent_f1": round(
+                float(
+                    f1_score(
+                        [coarse(t) for t in truth], [coarse(g) for g in guess], average="weighted", zero_division=0
+                    )
+                ),
+                4,
+            ),
             "response_f1": round(float(f1_score(truth, guess, average="weighted", zero_division=0)), 4),
             "per_label_f1": {label: round(float(v), 4) for label, v in zip(sorted(set(truth)), per_label, strict=True)},
             "errors": [
@@ -167,10 +174,12 @@ def write_report(report: dict[str, dict[str, Any]], out_dir: Path, title: str) -
     lines.append("| label | " + " | ".join(report) + " |")
     lines.append("|---|" + "---|" * len(report))
     for label in labels:
-        lines.append(f"| {label} | " + " | ".join(f"{row['per_label_f1'].get(label, 0):.2f}" for row in report.values()) + " |")
+        lines.append(
+            f"| {label} | " + " | ".join(f"{row['per_label_f1'].get(label, 0):.2f}" for row in report.values()) + " |"
+        )
     (out_dir / "f1.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     plot(report, out_dir / "f1.png", title)
-    print("\n".join(lines[:4 + len(report)]))
+    print("\n".join(lines[: 4 + len(report)]))
     print(f"\nreport written to {out_dir}")
 
 
@@ -184,7 +193,9 @@ def plot(report: dict[str, dict[str, Any]], path: Path, title: str) -> None:
     x = range(len(languages))
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.bar([i - 0.2 for i in x], [report[lang]["intent_f1"] for lang in languages], width=0.4, label="intent")
-    ax.bar([i + 0.2 for i in x], [report[lang]["response_f1"] for lang in languages], width=0.4, label="intent + faq key")
+    ax.bar(
+        [i + 0.2 for i in x], [report[lang]["response_f1"] for lang in languages], width=0.4, label="intent + faq key"
+    )
     ax.set_xticks(list(x), languages)
     ax.set_ylim(0, 1)
     ax.axhline(0.9, color="grey", linestyle="--", linewidth=0.8)
@@ -200,7 +211,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folds", type=int, default=3, help="cross-validation folds (default 3)")
     parser.add_argument("--test-dir", type=Path, help="evaluate the trained model on DIR/<lang>.yml instead")
-    parser.add_argument("--model", type=Path, help="model for --test-dir (default: the cached model for the current data)")
+    parser.add_argument(
+        "--model", type=Path, help="model for --test-dir (default: the cached model for the current data)"
+    )
     parser.add_argument("--config", type=Path, default=PROJECT_ROOT / "config.yml")
     parser.add_argument("--out", type=Path, help="report folder (default reports/<mode>-<time>)")
     args = parser.parse_args(argv)
@@ -212,10 +225,14 @@ def main(argv: list[str] | None = None) -> None:
         model = args.model or ensure_model(PROJECT_ROOT / "models")
         examples = load_examples(args.test_dir)
         predicted = predict(str(model), examples)
-        write_report(scores(examples, predicted), args.out or REPORTS_DIR / f"test-{stamp}", f"Test set {args.test_dir.name}")
+        write_report(
+            scores(examples, predicted), args.out or REPORTS_DIR / f"test-{stamp}", f"Test set {args.test_dir.name}"
+        )
     else:
         examples, predicted = cross_validate(args.folds, args.config)
-        write_report(scores(examples, predicted), args.out or REPORTS_DIR / f"cv-{stamp}", f"{args.folds}-fold cross-validation")
+        write_report(
+            scores(examples, predicted), args.out or REPORTS_DIR / f"cv-{stamp}", f"{args.folds}-fold cross-validation"
+        )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,9 @@ from bot.settings import get_settings
 def main() -> None:
     settings = get_settings()
     configure_logging(settings.log_level)
-    web.run_app(create_app(settings), host=settings.gateway_host, port=settings.gateway_port, print=None, access_log=None)
+    web.run_app(
+        create_app(settings), host=settings.gateway_host, port=settings.gateway_port, print=None, access_log=None
+    )
 
 
 if __name__ == "__main__":

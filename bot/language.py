@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from typing import Final, Literal, cast, get_args
+from typing import Final, Literal, get_args
 
 __all__ = [
     "DEFAULT_LANGUAGE",
-    "Language",
     "SUPPORTED_LANGUAGES",
+    "Language",
     "detect_language",
     "parse_language_tag",
     "resolve_language",
@@ -30,7 +30,16 @@ MIN_LATIN_LETTERS: Final = 4
 # lingua's confidence for the winner must exceed this to override the
 # conversation's current language.
 MIN_LINGUA_CONFIDENCE: Final = 0.7
-_TAG_ALIASES: Final[dict[str, Language]] = {"per": "fa", "fas": "fa", "arm": "hy", "hye": "hy", "msa": "ms", "may": "ms", "zsm": "ms", "eng": "en"}
+_TAG_ALIASES: Final[dict[str, Language]] = {
+    "per": "fa",
+    "fas": "fa",
+    "arm": "hy",
+    "hye": "hy",
+    "msa": "ms",
+    "may": "ms",
+    "zsm": "ms",
+    "eng": "en",
+}
 
 
 def parse_language_tag(tag: object) -> Language | None:
@@ -38,8 +47,9 @@ def parse_language_tag(tag: object) -> Language | None:
     if not isinstance(tag, str):
         return None
     primary = tag.strip().replace("_", "-").split("-", 1)[0].lower()
-    if primary in SUPPORTED_LANGUAGES:
-        return cast(Language, primary)
+    for language in SUPPORTED_LANGUAGES:
+        if primary == language:
+            return language
     return _TAG_ALIASES.get(primary)
 
 
@@ -91,9 +101,4 @@ def detect_language(text: str) -> Language | None:
 
 def resolve_language(text: str, requested: object = None, current: object = None) -> Language:
     """The language to answer in: the page's, else the text's, else the conversation's."""
-    return (
-        parse_language_tag(requested)
-        or detect_language(text)
-        or parse_language_tag(current)
-        or DEFAULT_LANGUAGE
-    )
+    return parse_language_tag(requested) or detect_language(text) or parse_language_tag(current) or DEFAULT_LANGUAGE

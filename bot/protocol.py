@@ -137,4 +137,3 @@ def bot_uttered_payload(message: dict[str, Any]) -> dict[str, Any]:
     if isinstance(message.get("image"), str):
         payload["attachment"] = {"type": "image", "payload": {"src": message["image"]}}
     return payload
-

@@ -21,19 +21,39 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
 
-    redis_url: str = Field("", description="Redis to use. Empty: start a private redis-server with append-only persistence.")
-    private_redis_port: int = Field(6399, description="Port of the private Redis started when REDIS_URL is empty (127.0.0.1 only).")
+    redis_url: str = Field(
+        "", description="Redis to use. Empty: start a private redis-server with append-only persistence."
+    )
+    private_redis_port: int = Field(
+        6399, description="Port of the private Redis started when REDIS_URL is empty (127.0.0.1 only)."
+    )
     gateway_host: str = Field("127.0.0.1", description="Address the gateway listens on.")
     gateway_port: int = Field(8000, description="Port of the gateway (widget, console, API).")
-    public_url: str = Field("", description="URL customers reach the gateway at, if behind a proxy; printed and used by the demo page.")
+    public_url: str = Field(
+        "", description="URL customers reach the gateway at, if behind a proxy; printed and used by the demo page."
+    )
     rasa_port: int = Field(5005, description="Port of the Rasa server, on 127.0.0.1 only.")
-    rasa_url: str = Field("", description="Rasa server URL. Empty: http://127.0.0.1:RASA_PORT, started by the supervisor.")
+    rasa_url: str = Field(
+        "", description="Rasa server URL. Empty: http://127.0.0.1:RASA_PORT, started by the supervisor."
+    )
     rasa_token: str = Field("", description="Token of Rasa's HTTP API. Empty: a random one per start.")
-    rasa_timeout_s: float = Field(10.0, description="Seconds to wait for the assistant before apologising and handing off.")
+    rasa_timeout_s: float = Field(
+        10.0, description="Seconds to wait for the assistant before apologising and handing off."
+    )
     action_port: int = Field(5055, description="Port of the action server, on 127.0.0.1 only.")
-    action_server_url: str = Field("", description="Action server webhook. Empty: http://127.0.0.1:ACTION_PORT/webhook.")
-    session_secret: str = Field("", description="Key that signs customer session ids; set it when running several gateways. Empty: random per start (sessions end on restart).")
-    session_ttl_s: int = Field(7 * 24 * 3600, description="Seconds a customer session and its transcript are kept after the last message.")
+    action_server_url: str = Field(
+        "", description="Action server webhook. Empty: http://127.0.0.1:ACTION_PORT/webhook."
+    )
+    session_secret: str = Field(
+        "",
+        description=(
+            "Key that signs customer session ids; set the same one on every gateway. "
+            "Empty: random per start (sessions end on restart)."
+        ),
+    )
+    session_ttl_s: int = Field(
+        7 * 24 * 3600, description="Seconds a customer session and its transcript are kept after the last message."
+    )
     max_message_chars: int = Field(2000, description="Longest customer message accepted, in characters.")
     allowed_origins: str = Field("*", description="Comma-separated origins allowed to embed the widget, or * for any.")
     var_dir: Path = Field(PROJECT_ROOT / "var", description="Where the private Redis, logs and reports live.")

@@ -26,8 +26,8 @@ import aiohttp
 from redis.asyncio import Redis
 
 from bot.logs import configure_logging
-from bot.model_cache import RASA_VENV, ensure_model, rasa_environment
-from bot.paths import PROJECT_ROOT
+from bot.model_cache import ensure_model, rasa_environment
+from bot.paths import PROJECT_ROOT, RASA_VENV
 from bot.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class Child:
         output: IO[bytes] | None = None
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
-            self._log_file = output = open(self.log_path, "ab")
+            self._log_file = output = open(self.log_path, "ab")  # noqa: ASYNC230 - the child writes to it
         self.process = await asyncio.create_subprocess_exec(
             *self.command, cwd=PROJECT_ROOT, env=self.env, stdout=output, stderr=output, start_new_session=True
         )
@@ -86,7 +86,9 @@ class Child:
 
 def redis_server_binary() -> str:
     """The redis-server to run: the system's (Debian's package)."""
-    binary = shutil.which("redis-server") or ("/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None)
+    binary = shutil.which("redis-server") or (
+        "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None
+    )
     if binary is None:
         raise StackError("redis-server not found: run `make setup` (installs Debian's redis-server) or set REDIS_URL")
     return binary
@@ -144,8 +146,12 @@ class Stack:
         self.model = await asyncio.to_thread(ensure_model, s.models_dir)
         rasa_bin = str(RASA_VENV / "bin" / "rasa")
         actions_env = rasa_environment({"SANIC_HOST": "127.0.0.1"})
-        await self._child("actions", [rasa_bin, "run", "actions", "--actions", "actions", "--port", str(s.action_port)], actions_env).start()
-        rasa_env = rasa_environment({"ACTION_SERVER_URL": s.resolved_action_server_url, **rasa_redis_environment(s.redis_url)})
+        await self._child(
+            "actions", [rasa_bin, "run", "actions", "--actions", "actions", "--port", str(s.action_port)], actions_env
+        ).start()
+        rasa_env = rasa_environment(
+            {"ACTION_SERVER_URL": s.resolved_action_server_url, **rasa_redis_environment(s.redis_url)}
+        )
         rasa_command = [
             rasa_bin, "run", "--enable-api", "--auth-token", s.rasa_token, "--interface", "127.0.0.1",
             "--port", str(s.rasa_port), "--model", str(self.model), "--credentials", "credentials.yml",

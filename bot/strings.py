@@ -30,4 +30,6 @@ def customer_text(language: Language, key: str, **params: object) -> str:
 def missing_keys() -> dict[Language, set[str]]:
     """Keys present in English but missing in another language."""
     reference = set(load_strings(DEFAULT_LANGUAGE))
-    return {lang: reference - set(load_strings(lang)) for lang in SUPPORTED_LANGUAGES if reference - set(load_strings(lang))}
+    return {
+        lang: reference - set(load_strings(lang)) for lang in SUPPORTED_LANGUAGES if reference - set(load_strings(lang))
+    }

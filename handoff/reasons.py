@@ -75,7 +75,7 @@ def parse_handoff_signal(custom: object) -> HandoffSignal | None:
     if not isinstance(body, dict):
         return None
     try:
-        reason = HandoffReason(body.get("reason"))
+        reason = HandoffReason(str(body.get("reason")))
         priority = HandoffPriority(int(body.get("priority", DEFAULT_PRIORITY[reason])))
     except (ValueError, TypeError):
         return None

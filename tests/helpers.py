@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Awaitable, Callable
-from typing import Any
 import subprocess
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import redis
 
@@ -88,16 +88,16 @@ class CustomerClient:
     async def send(self, text: str, **extra: Any) -> None:
         await self.sio.emit("user_uttered", {"message": text, "session_id": self.session_id, **extra})
 
-    async def next(self, event: str, timeout: float = 20.0) -> Any:
+    async def next(self, event: str, wait_s: float = 20.0) -> Any:
         import asyncio
 
-        return await asyncio.wait_for(self.queues[event].get(), timeout)
+        return await asyncio.wait_for(self.queues[event].get(), wait_s)
 
-    async def replies_until_quiet(self, quiet_s: float = 1.0, timeout: float = 20.0) -> list[dict[str, Any]]:
+    async def replies_until_quiet(self, quiet_s: float = 1.0, wait_s: float = 20.0) -> list[dict[str, Any]]:
         """Every bot_uttered of one turn: waits for the first, then until none comes for ``quiet_s``."""
         import asyncio
 
-        replies = [await self.next("bot_uttered", timeout)]
+        replies = [await self.next("bot_uttered", wait_s)]
         while True:
             try:
                 replies.append(await asyncio.wait_for(self.queues["bot_uttered"].get(), quiet_s))

@@ -14,7 +14,9 @@ async def transcript_length(redis: Redis, session_id: str | None) -> int:
     return int(await redis.llen(keys.transcript_key(str(session_id))))
 
 
-async def test_oversized_message_is_refused_in_language_and_not_stored(customer: CustomerClient, stack_redis: Redis) -> None:
+async def test_oversized_message_is_refused_in_language_and_not_stored(
+    customer: CustomerClient, stack_redis: Redis
+) -> None:
     await customer.send("ا" * 2001, customData={"language": "fa"})
     error = await customer.next("error_message")
     assert error["code"] == "message_too_long"
@@ -31,7 +33,9 @@ async def test_malformed_and_empty_messages_get_an_error(customer: CustomerClien
     assert (await customer.next("error_message"))["code"] == "message_empty"
 
 
-async def test_forged_session_id_gets_a_new_session_never_another_customers(gateway_url: str, customer: CustomerClient) -> None:
+async def test_forged_session_id_gets_a_new_session_never_another_customers(
+    gateway_url: str, customer: CustomerClient
+) -> None:
     await customer.send("my secret order 999")
     await customer.replies_until_quiet()
     token, _, signature = str(customer.session_id).partition(".")

@@ -47,7 +47,9 @@ async def test_tracking_question_is_answered_in_the_customers_language(
         ("en", "can i still cancel my order", "utter_faq/cancel_order"),
     ],
 )
-async def test_other_questions_in_each_language(customer: CustomerClient, language: str, question: str, response: str) -> None:
+async def test_other_questions_in_each_language(
+    customer: CustomerClient, language: str, question: str, response: str
+) -> None:
     await customer.send(question)
     replies = await customer.replies_until_quiet()
     assert replies[0]["text"] in RESPONSES[response][language]

@@ -14,7 +14,11 @@ RESPONSES = domain_responses()
 
 async def conversation(redis: Redis, session_id: str | None) -> dict[str, str]:
     raw = await redis.hgetall(keys.conversation_key(str(session_id)))
-    return {k.decode(): v.decode() for k, v in raw.items()}
+    return {_text(k): _text(v) for k, v in raw.items()}
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 async def test_asking_for_a_person_signals_handoff(customer: CustomerClient, stack_redis: Redis) -> None:
@@ -30,7 +34,9 @@ async def test_asking_for_a_person_signals_handoff(customer: CustomerClient, sta
     assert json.loads(stored["handoff_intents"])[0]["name"] == "request_human"
 
 
-async def test_complaint_apologises_in_language_and_signals_high_priority(customer: CustomerClient, stack_redis: Redis) -> None:
+async def test_complaint_apologises_in_language_and_signals_high_priority(
+    customer: CustomerClient, stack_redis: Redis
+) -> None:
     await customer.send("Խայտառակություն է, երկու շաբաթ է պատվերս չկա և ոչ ոք չի պատասխանում!!!")
     replies = await customer.replies_until_quiet()
     assert replies[0]["text"] in RESPONSES["utter_complain"]["hy"]
@@ -40,7 +46,9 @@ async def test_complaint_apologises_in_language_and_signals_high_priority(custom
     assert stored["handoff_priority"] == "2"
 
 
-async def test_low_confidence_asks_to_rephrase_once_then_hands_off(customer: CustomerClient, stack_redis: Redis) -> None:
+async def test_low_confidence_asks_to_rephrase_once_then_hands_off(
+    customer: CustomerClient, stack_redis: Redis
+) -> None:
     await customer.send("qwzx plorf vrrm", customData={"language": "fa"})
     first = await customer.replies_until_quiet()
     assert [r["text"] for r in first] == [first[0]["text"]]

@@ -98,7 +98,9 @@ async def test_assistant_not_answering_in_time_apologises_and_hands_off(stack: S
 
 
 @pytest.mark.outage
-async def test_rasa_stopped_mid_conversation(stack: Stack, customer: CustomerClient, stack_redis: Redis, gateway_url: str) -> None:
+async def test_rasa_stopped_mid_conversation(
+    stack: Stack, customer: CustomerClient, stack_redis: Redis, gateway_url: str
+) -> None:
     await customer.send("terima kasih")
     await customer.replies_until_quiet()
     await stack.children["rasa"].stop()

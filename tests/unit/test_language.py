@@ -34,7 +34,16 @@ def test_order_numbers_do_not_change_the_script_decision() -> None:
 
 @pytest.mark.parametrize(
     ("tag", "expected"),
-    [("fa", "fa"), ("fa-IR", "fa"), ("hy_AM", "hy"), ("ms-MY", "ms"), ("EN-us", "en"), ("de", None), (None, None), (5, None)],
+    [
+        ("fa", "fa"),
+        ("fa-IR", "fa"),
+        ("hy_AM", "hy"),
+        ("ms-MY", "ms"),
+        ("EN-us", "en"),
+        ("de", None),
+        (None, None),
+        (5, None),
+    ],
 )
 def test_parse_language_tag(tag: object, expected: str | None) -> None:
     assert parse_language_tag(tag) == expected
