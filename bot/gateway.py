@@ -6,11 +6,12 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.logs import configure_logging
-from bot.settings import get_settings
+from bot.settings import fill_missing_secrets, get_settings
 
 
 def main() -> None:
     settings = get_settings()
+    fill_missing_secrets(settings)
     configure_logging(settings.log_level)
     web.run_app(
         create_app(settings), host=settings.gateway_host, port=settings.gateway_port, print=None, access_log=None

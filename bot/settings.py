@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     gateway_host: str = Field("127.0.0.1", description="Address the gateway listens on.")
     gateway_port: int = Field(8000, description="Port of the gateway (widget, console, API).")
     public_url: str = Field(
-        "", description="URL customers reach the gateway at, if behind a proxy; printed and used by the demo page."
+        "", description="URL customers reach the gateway at, if behind a proxy; printed by `make run`."
     )
     rasa_port: int = Field(5005, description="Port of the Rasa server, on 127.0.0.1 only.")
     rasa_url: str = Field(
@@ -77,10 +77,36 @@ class Settings(BaseSettings):
 
 @functools.cache
 def get_settings() -> Settings:
-    """The process's settings; secrets left empty get a random value once."""
-    settings = Settings()
+    """The process's settings, read from the environment once."""
+    return Settings()
+
+
+def fill_missing_secrets(settings: Settings, secret_file: Path | None = None) -> None:
+    """Give empty secrets a value: the session key from ``secret_file`` (created once) or random."""
     if not settings.session_secret:
-        settings.session_secret = secrets.token_urlsafe(32)
+        if secret_file is not None:
+            if not secret_file.exists():
+                secret_file.parent.mkdir(parents=True, exist_ok=True)
+                secret_file.write_text(secrets.token_urlsafe(32))
+                secret_file.chmod(0o600)
+            settings.session_secret = secret_file.read_text().strip()
+        else:
+            settings.session_secret = secrets.token_urlsafe(32)
     if not settings.rasa_token:
         settings.rasa_token = secrets.token_urlsafe(24)
-    return settings
+
+
+def settings_table() -> str:
+    """The README's configuration table, generated from :class:`Settings`."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if isinstance(default, Path):
+            default = default.relative_to(PROJECT_ROOT) if default.is_relative_to(PROJECT_ROOT) else default
+        shown = f"`{default}`" if default not in ("", None) else "(empty)"
+        rows.append(f"| `{name.upper()}` | {shown} | {field.description} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(settings_table())

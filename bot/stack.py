@@ -28,7 +28,7 @@ from redis.asyncio import Redis
 from bot.logs import configure_logging
 from bot.model_cache import ensure_model, rasa_environment
 from bot.paths import PROJECT_ROOT, RASA_VENV
-from bot.settings import Settings, get_settings
+from bot.settings import Settings, fill_missing_secrets, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,8 @@ class Stack:
     """Redis, action server, Rasa and gateway, started in order and stopped together."""
 
     def __init__(self, settings: Settings, log_dir: Path | None = None) -> None:
+        # Sessions survive a restart: the signing key is kept under VAR_DIR.
+        fill_missing_secrets(settings, settings.var_dir / "session-secret")
         self.settings = settings
         self.log_dir = log_dir
         self.children: dict[str, Child] = {}

@@ -1,0 +1,15 @@
+from bot.paths import PROJECT_ROOT
+from bot.settings import settings_table
+
+
+def test_readme_configuration_table_matches_settings() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("<!-- settings-table -->\n") + len("<!-- settings-table -->\n")
+    end = readme.index("<!-- /settings-table -->")
+    assert readme[start:end].strip() == settings_table(), "regenerate with: python -m bot.settings"
+
+
+def test_readme_names_the_two_commands() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make run" in readme and "make test" in readme
+    assert "make test" in (PROJECT_ROOT / ".ci" / "run").read_text()
