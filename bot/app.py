@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -18,6 +19,12 @@ from bot.dialogue import Dialogue
 from bot.paths import PROJECT_ROOT
 from bot.rasa_client import RasaClient
 from bot.settings import Settings
+from handoff.agent_socket import register_agent_handlers
+from handoff.agents import AgentDirectory
+from handoff.console_api import register_console_routes
+from handoff.notify import HandoffNotifier
+from handoff.queue import HandoffQueue
+from handoff.service import HandoffService
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +35,11 @@ REDIS = web.AppKey("redis", Redis)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 DIALOGUE = web.AppKey("dialogue", Dialogue)
 RASA = web.AppKey("rasa", RasaClient)
+AGENTS = web.AppKey("agents", AgentDirectory)
+HANDOFF = web.AppKey("handoff", HandoffService)
+BackgroundTasks = set[asyncio.Task[None]]
+BACKGROUND = web.AppKey("background", BackgroundTasks)
+SIO = web.AppKey("sio", socketio.AsyncServer)
 
 # Engine.IO refuses packets above this size outright; messages between
 # MAX_MESSAGE_CHARS and this get a clear error event instead.
@@ -42,8 +54,17 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[REDIS] = redis
     app[HTTP] = http
     app[RASA] = rasa
-    app[DIALOGUE] = Dialogue(ConversationStore(redis, settings.session_ttl_s), rasa, settings.session_secret)
+    store = ConversationStore(redis, settings.session_ttl_s)
+    queue = HandoffQueue(redis)
+    agents = AgentDirectory(redis)
+    app[AGENTS] = agents
+    app[DIALOGUE] = Dialogue(store, rasa, settings.session_secret, queue)
+    app[HANDOFF] = HandoffService(store, queue, agents, HandoffNotifier(app[SIO], store, queue, agents))
     yield
+    tasks: BackgroundTasks = app[BACKGROUND]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
     await http.close()
     await redis.aclose()
 
@@ -78,6 +99,8 @@ async def _action_server_ready(app: web.Application) -> bool:
 
 
 WIDGET_DIR = PROJECT_ROOT / "web_widget"
+# The console imports the ES module build of the same socket.io-client the widget bundles.
+SOCKETIO_CLIENT_JS = WIDGET_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.esm.min.js"
 # Pages we serve run only our own scripts: customer text can never run as code.
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -115,9 +138,13 @@ def create_app(settings: Settings) -> web.Application:
     )
     app = web.Application()
     app[SETTINGS] = settings
+    app[SIO] = sio
+    app[BACKGROUND] = set()
     sio.attach(app)
     app.cleanup_ctx.append(_resources)
-    register_customer_handlers(sio, lambda: app[DIALOGUE], settings)
+    register_customer_handlers(sio, lambda: app[DIALOGUE], lambda: app[HANDOFF], settings)
+    register_agent_handlers(sio, lambda: app[HANDOFF], lambda: app[AGENTS], settings.agent_grace_s, app[BACKGROUND])
+    register_console_routes(app, lambda: app[AGENTS], SOCKETIO_CLIENT_JS)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/widget.js", _static_file(WIDGET_DIR / "dist" / "widget.js", "text/javascript; charset=utf-8"))

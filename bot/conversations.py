@@ -17,21 +17,29 @@ from redis.asyncio import Redis
 
 from bot import keys
 from bot.language import DEFAULT_LANGUAGE, Language, parse_language_tag
-from handoff.reasons import HandoffSignal
 
 __all__ = ["Conversation", "ConversationState", "ConversationStore", "Sender", "TranscriptEntry"]
 
 
 class ConversationState(enum.StrEnum):
+    """Who answers the customer: the assistant, nobody yet (waiting), or an agent."""
+
     BOT = "bot"
-    HANDOFF_REQUESTED = "handoff_requested"
+    QUEUED = "queued"
+    ASSIGNED = "assigned"
 
 
 class Sender(enum.StrEnum):
     CUSTOMER = "customer"
     BOT = "bot"
     AGENT = "agent"
+    #: An agent's internal note: never sent to the customer.
+    NOTE = "note"
     SYSTEM = "system"
+
+
+#: What a customer's widget may replay; notes and system lines are for agents.
+CUSTOMER_VISIBLE = frozenset({Sender.CUSTOMER, Sender.BOT, Sender.AGENT})
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,8 @@ class Conversation:
     created_at: float
     handoff_reason: str | None = None
     handoff_priority: int | None = None
+    agent: str | None = None
+    handoff_intents: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -107,23 +117,12 @@ class ConversationStore:
             created_at=float(fields.get("created_at", 0.0)),
             handoff_reason=fields.get("handoff_reason"),
             handoff_priority=int(priority) if priority else None,
+            agent=fields.get("agent") or None,
+            handoff_intents=json.loads(fields.get("handoff_intents") or "[]"),
         )
 
     async def set_language(self, conversation_id: str, language: Language) -> None:
         await self.redis.hset(keys.conversation_key(conversation_id), "language", language)
-
-    async def record_handoff_signal(self, conversation_id: str, signal: HandoffSignal) -> None:
-        """Mark the conversation as waiting for a person (the queue picks it up from here)."""
-        await self.redis.hset(
-            keys.conversation_key(conversation_id),
-            mapping={
-                "state": ConversationState.HANDOFF_REQUESTED.value,
-                "handoff_reason": signal.reason.value,
-                "handoff_priority": int(signal.priority),
-                "handoff_at": time.time(),
-                "handoff_intents": json.dumps(signal.intents),
-            },
-        )
 
     async def append(self, conversation_id: str, entry: TranscriptEntry) -> TranscriptEntry:
         """Store ``entry`` at the end of the transcript and set its ``seq``."""
@@ -140,6 +139,14 @@ class ConversationStore:
         """Entries with ``seq`` greater than ``after_seq``, oldest first."""
         raw = await self.redis.lrange(keys.transcript_key(conversation_id), after_seq, -1)
         return [TranscriptEntry.from_json(item, after_seq + index + 1) for index, item in enumerate(raw)]
+
+    async def set_fields(self, conversation_id: str, **fields: str) -> None:
+        """Small extra facts on the conversation (pages visited, for example)."""
+        await self.redis.hset(keys.conversation_key(conversation_id), mapping=dict(fields.items()))
+
+    async def get_field(self, conversation_id: str, name: str) -> str | None:
+        value = await self.redis.hget(keys.conversation_key(conversation_id), name)
+        return value.decode() if isinstance(value, bytes) else value
 
     async def accept_client_message_id(self, conversation_id: str, client_message_id: str) -> bool:
         """True the first time an id is seen in this conversation, False for a resend."""

@@ -7,6 +7,7 @@ conversation by naming it.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import socketio
 from redis.exceptions import RedisError
 
+from bot.conversations import ConversationState
 from bot.dialogue import AcceptedMessage, Dialogue, Outcome, UnknownConversation
 from bot.language import DEFAULT_LANGUAGE, Language, parse_language_tag
 from bot.logs import log_fields
@@ -27,19 +29,21 @@ from bot.protocol import (
 )
 from bot.settings import Settings
 from bot.strings import customer_text
+from handoff.notify import conversation_room
+from handoff.reasons import HandoffReason, HandoffSignal
+from handoff.service import HandoffService, customer_history
 
 log = logging.getLogger(__name__)
 
 SESSION_FIELD = "session_id"
-
-
-def conversation_room(conversation_id: str) -> str:
-    """The socket.io room of every customer socket of one conversation."""
-    return f"conversation:{conversation_id}"
+MAX_PAGES_KEPT = 10
 
 
 def register_customer_handlers(
-    sio: socketio.AsyncServer, get_dialogue: Callable[[], Dialogue], settings: Settings
+    sio: socketio.AsyncServer,
+    get_dialogue: Callable[[], Dialogue],
+    get_handoff: Callable[[], HandoffService],
+    settings: Settings,
 ) -> None:
     """Attach the customer protocol to ``sio`` (namespace ``/``)."""
 
@@ -54,8 +58,21 @@ def register_customer_handlers(
         await sio.emit(CustomerEvent.SESSION_CONFIRM, opened.session_id, to=sid)
         if opened.resumed:
             entries = await get_dialogue().store.transcript(opened.session_id)
-            await sio.emit(CustomerEvent.HISTORY, {"messages": [e.to_public() for e in entries]}, to=sid)
+            await sio.emit(CustomerEvent.HISTORY, {"messages": customer_history(entries)}, to=sid)
+            await send_handoff_state(sid, opened.session_id)
         return opened.session_id
+
+    async def send_handoff_state(sid: str, conversation_id: str) -> None:
+        """After a reload the widget is told again where the customer stands."""
+        conversation = await get_dialogue().store.get(conversation_id)
+        if conversation is None or conversation.state is ConversationState.BOT:
+            return
+        if conversation.state is ConversationState.QUEUED:
+            await get_handoff().notify.queue_changed()
+            return
+        agent = await get_handoff().agents.get(conversation.agent or "")
+        status = {"state": "assigned", "agent": agent.display_name if agent else ""}
+        await sio.emit(CustomerEvent.HANDOFF_STATUS, status, to=sid)
 
     @sio.on(CustomerEvent.SESSION_REQUEST)  # type: ignore[untyped-decorator]
     async def session_request(sid: str, data: Any = None) -> None:
@@ -80,7 +97,26 @@ def register_customer_handlers(
             log.error("history_request failed: redis: %s", error, extra=log_fields(conversation=conversation_id))
             await emit_error(sid, ProtocolErrorCode.SERVICE_UNAVAILABLE, DEFAULT_LANGUAGE)
             return
-        await sio.emit(CustomerEvent.HISTORY, {"messages": [e.to_public() for e in entries]}, to=sid)
+        await sio.emit(CustomerEvent.HISTORY, {"messages": customer_history(entries)}, to=sid)
+
+    @sio.on(CustomerEvent.REQUEST_HANDOFF)  # type: ignore[untyped-decorator]
+    async def request_handoff(sid: str, data: Any = None) -> None:
+        conversation_id = (await sio.get_session(sid)).get(SESSION_FIELD)
+        if conversation_id:
+            await get_handoff().request(conversation_id, HandoffSignal.for_reason(HandoffReason.CUSTOMER_REQUEST))
+
+    @sio.on(CustomerEvent.TYPING)  # type: ignore[untyped-decorator]
+    async def customer_typing(sid: str, data: Any = None) -> None:
+        conversation_id = (await sio.get_session(sid)).get(SESSION_FIELD)
+        if conversation_id:
+            await get_handoff().customer_typing(conversation_id, bool(isinstance(data, dict) and data.get("on")))
+
+    @sio.on(CustomerEvent.RATING)  # type: ignore[untyped-decorator]
+    async def rating(sid: str, data: Any = None) -> dict[str, bool]:
+        conversation_id = (await sio.get_session(sid)).get(SESSION_FIELD)
+        if not conversation_id or not isinstance(data, dict):
+            return {"ok": False}
+        return {"ok": await get_handoff().rate(conversation_id, data.get("score"), data.get("comment"))}
 
     @sio.on(CustomerEvent.USER_UTTERED)  # type: ignore[untyped-decorator]
     async def user_uttered(sid: str, data: Any = None) -> None:
@@ -105,7 +141,10 @@ def register_customer_handlers(
             {"client_message_id": message.client_message_id, "seq": accepted.seq, "duplicate": accepted.duplicate},
             to=sid,
         )
+        await remember_page(accepted.conversation_id, message.metadata)
         if not accepted.for_assistant:
+            if not accepted.duplicate:
+                await get_handoff().customer_entry(accepted.conversation_id, accepted.seq)
             return
         room = conversation_room(accepted.conversation_id)
         await sio.emit(CustomerEvent.TYPING, {"sender": "bot", "on": True}, room=room)
@@ -130,6 +169,15 @@ def register_customer_handlers(
             conversation_id = await start_session(sid, None, message.language)
             return await get_dialogue().accept_customer_message(conversation_id, message)
 
+    async def remember_page(conversation_id: str, metadata: dict[str, Any]) -> None:
+        page = metadata.get("page")
+        if not (isinstance(page, str) and page.startswith(("http://", "https://")) and len(page) <= 500):
+            return
+        store = get_dialogue().store
+        pages = json.loads(await store.get_field(conversation_id, "pages") or "[]")
+        if not pages or pages[-1] != page:
+            await store.set_fields(conversation_id, pages=json.dumps([*pages, page][-MAX_PAGES_KEPT:]))
+
     async def send_outcome(conversation_id: str, outcome: Outcome) -> None:
         room = conversation_room(conversation_id)
         for entry in outcome.replies:
@@ -137,11 +185,9 @@ def register_customer_handlers(
             payload["metadata"] = {"sender": "bot", "seq": entry.seq, "language": entry.language}
             await sio.emit(CustomerEvent.BOT_UTTERED, payload, room=room)
         if outcome.handoff is not None:
-            await sio.emit(
-                CustomerEvent.HANDOFF_STATUS,
-                {"state": "queued", "reason": outcome.handoff.reason.value},
-                room=room,
-            )
+            # The dialogue queued the conversation; tell the customer their place
+            # and the agents the new queue.
+            await get_handoff().notify.queue_changed()
 
 
 def _language_hint(data: object) -> Language:

@@ -16,6 +16,7 @@ from bot.protocol import UserMessage, bot_uttered_payload
 from bot.rasa_client import AssistantUnavailable, RasaClient
 from bot.sessions import is_signed_session_id, issue_session_id
 from bot.strings import customer_text
+from handoff.queue import HandoffQueue
 from handoff.reasons import HandoffReason, HandoffSignal, parse_handoff_signal
 
 log = logging.getLogger(__name__)
@@ -59,10 +60,11 @@ class Outcome:
 
 
 class Dialogue:
-    def __init__(self, store: ConversationStore, rasa: RasaClient, session_secret: str) -> None:
+    def __init__(self, store: ConversationStore, rasa: RasaClient, session_secret: str, queue: HandoffQueue) -> None:
         self.store = store
         self.rasa = rasa
         self.session_secret = session_secret
+        self.queue = queue
 
     async def open_session(self, requested_id: str | None, language: Language | None = None) -> SessionOpened:
         """Resume ``requested_id`` if we issued it and still have it, else start a new session."""
@@ -117,7 +119,7 @@ class Dialogue:
             entry = TranscriptEntry(Sender.BOT, payload.get("text", ""), language, extra=extra)
             outcome.replies.append(await self.store.append(conversation_id, entry))
         if outcome.handoff is not None:
-            await self.store.record_handoff_signal(conversation_id, outcome.handoff)
+            await self.queue.enqueue(conversation_id, outcome.handoff)
             log.info("handoff signalled", extra=log_fields(**fields, reason=outcome.handoff.reason.value))
         return outcome
 
@@ -134,5 +136,5 @@ class Dialogue:
         apology = TranscriptEntry(Sender.BOT, customer_text(language, "assistant_unavailable"), language)
         signal = HandoffSignal.for_reason(HandoffReason.ASSISTANT_UNAVAILABLE)
         await self.store.append(conversation_id, apology)
-        await self.store.record_handoff_signal(conversation_id, signal)
+        await self.queue.enqueue(conversation_id, signal)
         return Outcome(replies=[apology], handoff=signal)

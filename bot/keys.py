@@ -34,3 +34,53 @@ def rate_key(scope: str, subject: str, window: int) -> str:
 def socketio_channel() -> str:
     """Pub/sub channel python-socketio's Redis manager uses between gateways."""
     return f"{PREFIX}:socketio"
+
+
+def handoff_queue_key() -> str:
+    """Sorted set of waiting conversation ids; lower score is served first."""
+    return f"{PREFIX}:handoff:queue"
+
+
+def recent_waits_key() -> str:
+    """List of the latest waiting times in seconds, newest first (for estimates)."""
+    return f"{PREFIX}:handoff:recent-waits"
+
+
+def episodes_key(conversation_id: str) -> str:
+    """List of JSON records of the conversation's finished handoffs (agent, times, rating)."""
+    return f"{PREFIX}:handoff:episodes:{conversation_id}"
+
+
+def agent_key(username: str) -> str:
+    """Hash: an agent's display name, role, capacity and password hash."""
+    return f"{PREFIX}:agent:{username}"
+
+
+def agents_key() -> str:
+    """Set of every agent's username."""
+    return f"{PREFIX}:agents"
+
+
+def agent_token_key(token_hash: str) -> str:
+    """String: the username a console session token (stored hashed) belongs to."""
+    return f"{PREFIX}:agent-token:{token_hash}"
+
+
+def agent_presence_key(username: str) -> str:
+    """Hash: an agent's status and number of connected console sockets."""
+    return f"{PREFIX}:agent-presence:{username}"
+
+
+def agent_conversations_key(username: str) -> str:
+    """Set of conversation ids assigned to an agent."""
+    return f"{PREFIX}:agent-conversations:{username}"
+
+
+def online_agents_key() -> str:
+    """Set of usernames whose status is online with at least one console open."""
+    return f"{PREFIX}:agents-online"
+
+
+def login_failures_key(subject: str) -> str:
+    """Counter of failed logins for one username or address."""
+    return f"{PREFIX}:login-failures:{subject}"

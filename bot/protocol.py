@@ -35,6 +35,8 @@ class CustomerEvent(enum.StrEnum):
     SESSION_REQUEST = "session_request"
     USER_UTTERED = "user_uttered"
     HISTORY_REQUEST = "history_request"
+    REQUEST_HANDOFF = "request_handoff"
+    RATING = "rating"
     # server -> client
     SESSION_CONFIRM = "session_confirm"
     BOT_UTTERED = "bot_uttered"

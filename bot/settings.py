@@ -58,7 +58,15 @@ class Settings(BaseSettings):
     allowed_origins: str = Field("*", description="Comma-separated origins allowed to embed the widget, or * for any.")
     var_dir: Path = Field(PROJECT_ROOT / "var", description="Where the private Redis, logs and reports live.")
     models_dir: Path = Field(MODELS_DIR, description="Cache of trained models, named by the hash of their inputs.")
+    agent_grace_s: float = Field(
+        30.0, description="Seconds an agent's console may be gone before their chats return to the queue."
+    )
     log_level: str = Field("INFO", description="Log level of the gateway and supervisor.")
+
+    @property
+    def effective_redis_url(self) -> str:
+        """REDIS_URL, or the private Redis that `make run` starts."""
+        return self.redis_url or f"redis://127.0.0.1:{self.private_redis_port}/0"
 
     @property
     def resolved_rasa_url(self) -> str:
@@ -108,5 +116,18 @@ def settings_table() -> str:
     return "\n".join(rows)
 
 
+README_START = "<!-- settings-table -->\n"
+README_END = "<!-- /settings-table -->"
+
+
+def update_readme(readme: Path = PROJECT_ROOT / "README.md") -> None:
+    """Rewrite the README's configuration table from :class:`Settings`."""
+    text = readme.read_text(encoding="utf-8")
+    start = text.index(README_START) + len(README_START)
+    end = text.index(README_END)
+    readme.write_text(text[:start] + settings_table() + "\n" + text[end:], encoding="utf-8")
+
+
 if __name__ == "__main__":
+    update_readme()
     print(settings_table())

@@ -52,6 +52,7 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         session_secret="test-session-secret",
         rasa_token="test-rasa-token",
         rasa_timeout_s=15.0,
+        agent_grace_s=1.0,
         var_dir=var_dir,
         models_dir=MODELS_DIR,
     )

@@ -2,7 +2,6 @@ from redis.asyncio import Redis
 
 from bot import keys
 from bot.conversations import ConversationState, ConversationStore, Sender, TranscriptEntry
-from handoff.reasons import HandoffReason, HandoffSignal
 
 
 async def test_create_and_read_back(redis_client: Redis) -> None:
@@ -40,14 +39,3 @@ async def test_client_message_ids_accepted_once(redis_client: Redis) -> None:
     assert await store.accept_client_message_id("c1", "m1")
     assert not await store.accept_client_message_id("c1", "m1")
     assert await store.accept_client_message_id("c2", "m1")
-
-
-async def test_handoff_signal_is_recorded(redis_client: Redis) -> None:
-    store = ConversationStore(redis_client, ttl_s=60)
-    await store.create("c1")
-    await store.record_handoff_signal("c1", HandoffSignal.for_reason(HandoffReason.COMPLAINT))
-    conversation = await store.get("c1")
-    assert conversation is not None
-    assert conversation.state is ConversationState.HANDOFF_REQUESTED
-    assert conversation.handoff_reason == "complaint"
-    assert conversation.handoff_priority == 2

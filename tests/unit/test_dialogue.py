@@ -10,6 +10,7 @@ from bot.dialogue import Dialogue, UnknownConversation
 from bot.protocol import UserMessage
 from bot.rasa_client import AssistantUnavailable, RasaClient
 from bot.sessions import issue_session_id
+from handoff.queue import HandoffQueue
 from handoff.reasons import HandoffReason, HandoffSignal
 
 SECRET = "test-secret"
@@ -33,7 +34,7 @@ def message(text: str, language: str | None = None, client_id: str | None = None
 
 
 async def open_dialogue(redis: Redis, rasa: ScriptedRasa) -> tuple[Dialogue, str]:
-    dialogue = Dialogue(ConversationStore(redis, 60), rasa, SECRET)
+    dialogue = Dialogue(ConversationStore(redis, 60), rasa, SECRET, HandoffQueue(redis))
     opened = await dialogue.open_session(None)
     return dialogue, opened.session_id
 
@@ -67,7 +68,7 @@ async def test_handoff_payload_is_recorded_and_not_shown(redis_client: Redis) ->
     assert outcome.handoff == signal
     assert [r.text for r in outcome.replies] == ["Connecting you"]
     conversation = await dialogue.store.get(cid)
-    assert conversation is not None and conversation.state is ConversationState.HANDOFF_REQUESTED
+    assert conversation is not None and conversation.state is ConversationState.QUEUED
 
 
 async def test_messages_while_waiting_for_a_person_are_kept_not_sent_to_rasa(redis_client: Redis) -> None:
@@ -86,7 +87,7 @@ async def test_assistant_down_apologises_in_language_and_hands_off(redis_client:
     assert outcome.handoff is not None and outcome.handoff.reason is HandoffReason.ASSISTANT_UNAVAILABLE
     assert outcome.replies[0].text.startswith("Maaf")
     conversation = await dialogue.store.get(cid)
-    assert conversation is not None and conversation.state is ConversationState.HANDOFF_REQUESTED
+    assert conversation is not None and conversation.state is ConversationState.QUEUED
     assert [e.sender for e in await dialogue.store.transcript(cid)] == [Sender.CUSTOMER, Sender.BOT]
 
 
@@ -111,6 +112,6 @@ async def test_sessions_resume_only_when_issued_and_known(redis_client: Redis) -
 
 
 async def test_unknown_conversation_is_refused(redis_client: Redis) -> None:
-    dialogue = Dialogue(ConversationStore(redis_client, 60), ScriptedRasa(), SECRET)
+    dialogue = Dialogue(ConversationStore(redis_client, 60), ScriptedRasa(), SECRET, HandoffQueue(redis_client))
     with pytest.raises(UnknownConversation):
         await dialogue.handle_customer_message("nope", message("hi"))

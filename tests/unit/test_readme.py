@@ -1,11 +1,11 @@
 from bot.paths import PROJECT_ROOT
-from bot.settings import settings_table
+from bot.settings import README_END, README_START, settings_table
 
 
 def test_readme_configuration_table_matches_settings() -> None:
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    start = readme.index("<!-- settings-table -->\n") + len("<!-- settings-table -->\n")
-    end = readme.index("<!-- /settings-table -->")
+    start = readme.index(README_START) + len(README_START)
+    end = readme.index(README_END)
     assert readme[start:end].strip() == settings_table(), "regenerate with: python -m bot.settings"
 
 

@@ -28,10 +28,14 @@ export function createConnection(serverUrl, currentSessionId, handlers) {
   let retryDelay = RETRY_FIRST_MS;
   let retryTimer = null;
 
+  function requestSession() {
+    socket.emit(ClientEvent.SESSION_REQUEST, sessionRequestPayload(currentSessionId()));
+  }
+
   socket.on("connect", () => {
     retryDelay = RETRY_FIRST_MS;
     handlers.connected();
-    socket.emit(ClientEvent.SESSION_REQUEST, sessionRequestPayload(currentSessionId()));
+    requestSession();
   });
   socket.on("disconnect", (reason) => {
     handlers.disconnected(reason);
@@ -65,6 +69,10 @@ export function createConnection(serverUrl, currentSessionId, handlers) {
     },
     get connected() {
       return socket.connected;
+    },
+    /** Ask again for the session (after the server could not open it). */
+    requestSession() {
+      if (socket.connected) requestSession();
     },
     /** Send now if connected; false otherwise (the caller keeps what must not be lost). */
     emit(event, payload) {

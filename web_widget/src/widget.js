@@ -22,6 +22,9 @@ import { createView } from "./view/panel.js";
 const REFUSED_CODES = ["message_too_long", "message_empty", "rate_limited", "malformed"];
 /** An error this soon after a send is taken to be about that message. */
 const REFUSAL_WINDOW_MS = 10_000;
+/** The server could not store or answer (its Redis or assistant is down): try again after this. */
+const UNAVAILABLE_CODE = "service_unavailable";
+const RETRY_UNAVAILABLE_MS = 5_000;
 
 function pendingMessage(item) {
   return { clientMessageId: item.clientMessageId, text: item.text, display: item.display, ts: item.createdAt };
@@ -47,6 +50,7 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
   let typingTimer = null;
   let customerTyping = false;
   let customerTypingTimer = null;
+  let unavailableTimer = null;
 
   const view = createView(shadowRoot, { i18n, title: config.title, position: config.position }, {
     toggle: () => (view.isOpen() ? close(true) : open(true)),
@@ -217,6 +221,7 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
 
   function error(data) {
     view.showError(typeof data.message === "string" && data.message ? data.message : i18n.t("error_generic"));
+    if (data.code === UNAVAILABLE_CODE) retryLater();
     if (!REFUSED_CODES.includes(data.code)) return;
     // The protocol does not say which message was refused: take the latest one
     // sent just now. It was not stored, so it must not be resent on reconnect.
@@ -225,6 +230,20 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
     outbox.remove(latest.clientMessageId);
     transcript.setStatus(latest.clientMessageId, Status.FAILED);
     render();
+  }
+
+  /** Nothing was stored: ask for the session again, or resend what is unacknowledged, in a while. */
+  function retryLater() {
+    if (unavailableTimer) return;
+    unavailableTimer = setTimeout(() => {
+      unavailableTimer = null;
+      if (!connection.connected) return; // a new connection starts over anyway
+      if (!sessionReady) connection.requestSession();
+      else {
+        sentOnConnection = new Set();
+        flush();
+      }
+    }, RETRY_UNAVAILABLE_MS);
   }
 
   // --- customer actions ----------------------------------------------------

@@ -1,0 +1,90 @@
+// The context card of the open conversation: language, why it was handed
+// over, what the assistant thought the customer wanted, the pages they saw and
+// their previous conversations.
+
+import { h, replaceChildren } from "./dom.js";
+import { formatConfidence, formatDateTime, formatTime } from "./format.js";
+import { isHighPriority, languageName, reasonLabel, stateLabel } from "./protocol.js";
+
+const SAFE_LINK_PROTOCOLS = new Set(["http:", "https:"]);
+
+/** Show `context` (may be null while loading) of `conversation` in `body`; nothing selected → a hint. */
+export function renderContext(body, conversation, context) {
+  if (!conversation) {
+    replaceChildren(body, [h("p", { class: "empty" }, ["Open a conversation to see its context."])]);
+    return;
+  }
+  const language = (context && context.language) || conversation.language;
+  const reason = (context && context.reason) || conversation.reason;
+  replaceChildren(body, [
+    h("dl", { class: "facts" }, [
+      fact("Language", `${languageName(language)}${language ? ` (${language})` : ""}`),
+      fact("Handoff reason", reasonLabel(reason)),
+      fact("Priority", isHighPriority(conversation.priority) ? "High" : "Normal"),
+      conversation.queued_at ? fact("Queued", formatTime(conversation.queued_at)) : null,
+      conversation.assigned_at ? fact("Assigned", formatTime(conversation.assigned_at)) : null,
+    ]),
+    context ? contextSections(context) : h("p", { class: "empty" }, ["Loading context…"]),
+  ]);
+}
+
+function fact(term, value) {
+  return h("div", { class: "facts__row" }, [h("dt", {}, [term]), h("dd", {}, [value])]);
+}
+
+function contextSections(context) {
+  const intents = Array.isArray(context.intents) ? context.intents.filter((i) => i && i.name) : [];
+  const pages = Array.isArray(context.pages) ? context.pages.filter((p) => typeof p === "string" && p) : [];
+  const previous = Array.isArray(context.previous_conversations) ? context.previous_conversations.filter(Boolean) : [];
+  const fragment = document.createDocumentFragment();
+  fragment.append(
+    section("Detected intents", intents.length ? h("ul", { class: "intents" }, intents.map(intentItem)) : null, "None detected."),
+    section("Pages visited", pages.length ? h("ol", { class: "pages" }, pages.map(pageItem)) : null, "No pages recorded."),
+    section("Previous conversations", previous.length ? h("ul", { class: "previous" }, previous.map(previousItem)) : null, "This is their first conversation."),
+  );
+  return fragment;
+}
+
+function section(title, content, emptyText) {
+  return h("section", { class: "context-section" }, [h("h3", {}, [title]), content || h("p", { class: "empty" }, [emptyText])]);
+}
+
+function intentItem(intent) {
+  const confidence = formatConfidence(intent.confidence);
+  const bar = h("span", { class: "intent__bar-fill" });
+  bar.style.inlineSize = confidence || "0%";
+  return h("li", { class: "intent" }, [
+    h("span", { class: "intent__name" }, [String(intent.name)]),
+    h("span", { class: "intent__confidence" }, [confidence]),
+    h("span", { class: "intent__bar", "aria-hidden": "true" }, [bar]),
+  ]);
+}
+
+/** A page the customer saw: a link only for http(s) addresses, text otherwise. */
+function pageItem(url) {
+  let parsed = null;
+  try {
+    parsed = new URL(url);
+  } catch (error) {
+    parsed = null;
+  }
+  const content = parsed && SAFE_LINK_PROTOCOLS.has(parsed.protocol)
+    ? h("a", { href: parsed.href, target: "_blank", rel: "noopener noreferrer", dir: "auto" }, [url])
+    : h("span", { dir: "auto" }, [url]);
+  return h("li", {}, [content]);
+}
+
+function previousItem(conversation) {
+  const rated = conversation.rating !== undefined && conversation.rating !== null && conversation.rating !== "";
+  return h("li", { class: "previous__item" }, [
+    h("span", { class: "previous__when" }, [formatDateTime(conversation.started_at) || "Unknown date"]),
+    h("span", { class: "previous__state" }, [stateLabel(conversation.state)]),
+    h("span", { class: "previous__rating" }, [rated ? `Rating: ${ratingText(conversation.rating)}` : "Not rated"]),
+  ]);
+}
+
+/** A rating as sent: a score, or an object with one. */
+function ratingText(rating) {
+  if (rating && typeof rating === "object") return String(rating.score ?? "?");
+  return String(rating);
+}

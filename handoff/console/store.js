@@ -1,0 +1,212 @@
+// What the console knows: the queue, the agent's conversations with their
+// transcripts, contexts, unread counts and typing state, and which one is open.
+// Plain data and rules, no DOM and no socket: views read it, console.js feeds it.
+
+import { ConversationState, Sender, isAgent } from "./protocol.js";
+
+/** How long a "customer is typing" lasts if the "off" never arrives. */
+const TYPING_EXPIRY_MS = 10_000;
+
+/** Senders whose new entries count as unread; agents' own replies and notes do not. */
+const UNREAD_SENDERS = new Set([Sender.CUSTOMER, Sender.BOT, Sender.SYSTEM]);
+
+export function createStore(now = () => Date.now()) {
+  let agent = null;
+  let queue = { waiting: [], agentsOnline: null, receivedAt: 0 };
+  /** conversation_id → conversation (the protocol's shape, plus `lost` set here). */
+  const conversations = new Map();
+  /** conversation_id → Map(key → entry), key = seq. */
+  const transcripts = new Map();
+  const contexts = new Map();
+  const unread = new Map();
+  /** conversation_id → time the typing indicator expires. */
+  const typingUntil = new Map();
+  const canned = new Map();
+  let selectedId = null;
+  let localCounter = 0;
+
+  function transcriptOf(id) {
+    let entries = transcripts.get(id);
+    if (!entries) {
+      entries = new Map();
+      transcripts.set(id, entries);
+    }
+    return entries;
+  }
+
+  function entryKey(entry) {
+    if (Number.isFinite(entry.seq)) return `s:${entry.seq}`;
+    localCounter += 1;
+    return `l:${localCounter}`;
+  }
+
+  function addEntry(id, entry) {
+    const entries = transcriptOf(id);
+    const key = entryKey(entry);
+    if (entries.has(key)) return false;
+    entries.set(key, { ...entry, order: entries.size });
+    return true;
+  }
+
+  return {
+    get agent() {
+      return agent;
+    },
+    setAgent(value) {
+      agent = value;
+    },
+
+    // ---- queue -------------------------------------------------------------
+
+    /** A `queue` event: the whole queue, in the server's order. */
+    setQueue(payload) {
+      const waiting = Array.isArray(payload.waiting) ? payload.waiting.filter((item) => item && item.conversation_id) : [];
+      const agentsOnline = Number.isFinite(payload.agents_online) ? payload.agents_online : null;
+      queue = { waiting, agentsOnline, receivedAt: now() };
+    },
+    get queue() {
+      return queue.waiting;
+    },
+    get agentsOnline() {
+      return queue.agentsOnline;
+    },
+    /** Seconds `item` has waited: the server's `waiting_s` plus the time since the queue came. */
+    waitingSeconds(item) {
+      return (Number(item.waiting_s) || 0) + (now() - queue.receivedAt) / 1000;
+    },
+
+    // ---- the agent's conversations ----------------------------------------
+
+    /**
+     * A `my_conversations` event: the conversations assigned to the agent. Ones
+     * shown here before and no longer assigned stay (read-only) so an open
+     * transcript does not vanish under the agent's eyes.
+     */
+    setMyConversations(list) {
+      const incoming = new Map((Array.isArray(list) ? list : []).filter((c) => c && c.conversation_id).map((c) => [c.conversation_id, c]));
+      for (const [id, conversation] of conversations) {
+        if (!incoming.has(id) && this.isActive(conversation)) conversations.set(id, { ...conversation, lost: true });
+      }
+      for (const [id, conversation] of incoming) conversations.set(id, { ...conversations.get(id), ...conversation, lost: false });
+    },
+    /** A conversation the agent claimed or opened. */
+    upsertConversation(conversation) {
+      if (!conversation || !conversation.conversation_id) return;
+      const id = conversation.conversation_id;
+      conversations.set(id, { ...conversations.get(id), ...conversation, lost: false });
+    },
+    /**
+     * A `conversation_update`: applied to the agent's conversations, and adds
+     * one newly assigned to this agent. Returns whether the console shows it.
+     */
+    updateConversation(conversation) {
+      if (!conversation || !conversation.conversation_id) return false;
+      const id = conversation.conversation_id;
+      if (conversations.has(id)) {
+        conversations.set(id, { ...conversations.get(id), ...conversation });
+        return true;
+      }
+      if (conversation.state === ConversationState.ASSIGNED && isAgent(conversation.agent, agent)) {
+        conversations.set(id, { ...conversation, lost: false });
+        return true;
+      }
+      return false;
+    },
+    /** Forget a finished conversation (the agent closed it from the list). */
+    removeConversation(id) {
+      conversations.delete(id);
+      transcripts.delete(id);
+      contexts.delete(id);
+      unread.delete(id);
+      typingUntil.delete(id);
+      if (selectedId === id) selectedId = null;
+    },
+    get conversations() {
+      return Array.from(conversations.values());
+    },
+    conversation(id) {
+      return conversations.get(id) || null;
+    },
+    /** Whether the agent can still write in it: assigned to them and not taken away. */
+    isActive(conversation) {
+      if (!conversation || conversation.lost || conversation.state !== ConversationState.ASSIGNED) return false;
+      return !conversation.agent || isAgent(conversation.agent, agent);
+    },
+
+    // ---- selection ---------------------------------------------------------
+
+    get selectedId() {
+      return selectedId;
+    },
+    get selected() {
+      return selectedId ? conversations.get(selectedId) || null : null;
+    },
+    select(id) {
+      selectedId = id;
+      unread.delete(id);
+    },
+
+    // ---- transcripts -------------------------------------------------------
+
+    /** A `message` event (or a reply's ack). Returns whether the entry is new. */
+    addMessage(id, entry) {
+      if (!id || !entry || typeof entry !== "object") return false;
+      const added = addEntry(id, entry);
+      if (!added) return false;
+      if (entry.sender === Sender.CUSTOMER) typingUntil.delete(id);
+      if (id !== selectedId && UNREAD_SENDERS.has(entry.sender)) unread.set(id, (unread.get(id) || 0) + 1);
+      return true;
+    },
+    /** The transcript from `open`: replaces what is known, keeping entries that arrived since. */
+    setTranscript(id, entries) {
+      const newer = this.entries(id);
+      transcripts.delete(id);
+      for (const entry of Array.isArray(entries) ? entries : []) if (entry && typeof entry === "object") addEntry(id, entry);
+      for (const entry of newer) addEntry(id, entry);
+    },
+    /** Entries in order: by seq, entries without one after, in arrival order. */
+    entries(id) {
+      const entries = Array.from((transcripts.get(id) || new Map()).values());
+      const rank = (entry) => (Number.isFinite(entry.seq) ? entry.seq : Number.MAX_SAFE_INTEGER);
+      return entries.sort((a, b) => rank(a) - rank(b) || a.order - b.order).map(({ order, ...entry }) => entry);
+    },
+    lastEntry(id) {
+      const entries = this.entries(id);
+      return entries.length ? entries[entries.length - 1] : null;
+    },
+
+    // ---- context, unread, typing, canned answers ----------------------------
+
+    setContext(id, context) {
+      if (context && typeof context === "object") contexts.set(id, context);
+    },
+    context(id) {
+      return contexts.get(id) || null;
+    },
+    unread(id) {
+      return unread.get(id) || 0;
+    },
+    get totalUnread() {
+      let total = 0;
+      for (const [id, count] of unread) if (conversations.has(id)) total += count;
+      return total;
+    },
+    setCustomerTyping(id, on) {
+      if (on) typingUntil.set(id, now() + TYPING_EXPIRY_MS);
+      else typingUntil.delete(id);
+    },
+    isCustomerTyping(id) {
+      const until = typingUntil.get(id);
+      return Boolean(until && until > now());
+    },
+    clearCustomerTyping() {
+      typingUntil.clear();
+    },
+    setCanned(language, answers) {
+      canned.set(language, Array.isArray(answers) ? answers.filter((a) => a && typeof a.text === "string") : []);
+    },
+    canned(language) {
+      return canned.get(language) || null;
+    },
+  };
+}

@@ -1,0 +1,71 @@
+// The transcript of the open conversation. Each sender looks different;
+// internal notes are marked as such. New entries are appended; anything else
+// (a reopened conversation, an entry arriving out of order) redraws the list.
+
+import { h, replaceChildren } from "./dom.js";
+import { formatDateTime, formatTime, toDate } from "./format.js";
+import { Sender, isRtlLanguage, senderLabel } from "./protocol.js";
+
+const KNOWN_SENDERS = new Set(Object.values(Sender));
+/** Within this many pixels of the bottom, the agent is following along: keep it in view. */
+const STICKY_BOTTOM_PX = 48;
+
+/** `container`: the scrolling element (data-testid="transcript"); `list`: its <ol>. */
+export function createTranscriptView(container, list) {
+  let renderedKeys = [];
+
+  function isAtBottom() {
+    return container.scrollHeight - container.scrollTop - container.clientHeight < STICKY_BOTTOM_PX;
+  }
+
+  return {
+    /**
+     * Show `entries` (in order) of a conversation in `language`. With
+     * `scrollToEnd`, jump to the newest entry; otherwise follow only if the
+     * agent was already at the bottom.
+     */
+    render(entries, language, { scrollToEnd = false } = {}) {
+      container.setAttribute("dir", isRtlLanguage(language) ? "rtl" : "ltr");
+      const follow = scrollToEnd || isAtBottom();
+      const keys = entries.map(entryKey);
+      const isAppend = renderedKeys.length <= keys.length && renderedKeys.every((key, index) => key === keys[index]);
+      if (isAppend) {
+        for (const entry of entries.slice(renderedKeys.length)) list.appendChild(entryElement(entry));
+      } else {
+        replaceChildren(list, entries.map(entryElement));
+      }
+      renderedKeys = keys;
+      if (follow) container.scrollTop = container.scrollHeight;
+    },
+    clear() {
+      renderedKeys = [];
+      replaceChildren(list);
+      container.setAttribute("dir", "ltr");
+    },
+  };
+}
+
+function entryKey(entry) {
+  return Number.isFinite(entry.seq) ? `s:${entry.seq}` : `u:${entry.sender}|${entry.ts}|${entry.text}`;
+}
+
+/** Who wrote an entry, as the agent reads it. */
+function authorOf(entry) {
+  if (entry.sender === Sender.AGENT) return entry.agent_name ? String(entry.agent_name) : senderLabel(Sender.AGENT);
+  if (entry.sender === Sender.NOTE) return entry.agent_name ? String(entry.agent_name) : "";
+  return senderLabel(entry.sender);
+}
+
+function entryElement(entry) {
+  const sender = KNOWN_SENDERS.has(entry.sender) ? entry.sender : Sender.SYSTEM;
+  const date = toDate(entry.ts);
+  const head = h("div", { class: "entry__head" }, [
+    sender === Sender.NOTE ? h("span", { class: "badge badge--note", title: "Only agents see internal notes" }, ["Internal note"]) : null,
+    authorOf(entry) ? h("span", { class: "entry__author" }, [authorOf(entry)]) : null,
+    date ? h("time", { class: "entry__time", datetime: date.toISOString(), title: formatDateTime(entry.ts) }, [formatTime(entry.ts)]) : null,
+  ]);
+  return h("li", { class: `entry entry--${sender}`, "data-testid": "entry", "data-sender": String(entry.sender || ""), "data-seq": Number.isFinite(entry.seq) ? entry.seq : null }, [
+    head,
+    h("p", { class: "entry__text", dir: "auto", lang: entry.language ? String(entry.language) : null }, [String(entry.text ?? "")]),
+  ]);
+}

@@ -1,0 +1,226 @@
+"""Handoff operations: what happens when a conversation goes to a person and back.
+
+Called by the customer and agent socket handlers; it changes Redis through
+:class:`~handoff.queue.HandoffQueue` and the conversation store, and tells
+everyone concerned through :class:`~handoff.notify.HandoffNotifier`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from bot.conversations import CUSTOMER_VISIBLE, ConversationState, ConversationStore, Sender, TranscriptEntry
+from bot.language import Language
+from bot.logs import log_fields
+from bot.protocol import CustomerEvent
+from handoff.agent_protocol import AgentEvent, AgentRequestError
+from handoff.agents import Agent, AgentDirectory, AgentRole
+from handoff.notify import HandoffNotifier
+from handoff.queue import ClaimResult, HandoffQueue
+from handoff.reasons import HandoffSignal
+
+log = logging.getLogger(__name__)
+
+MAX_COMMENT_CHARS = 1000
+CANNED_DIR = Path(__file__).parent / "canned"
+
+
+class HandoffService:
+    def __init__(
+        self, store: ConversationStore, queue: HandoffQueue, agents: AgentDirectory, notifier: HandoffNotifier
+    ) -> None:
+        self.store = store
+        self.queue = queue
+        self.agents = agents
+        self.notify = notifier
+
+    # --- customer side -------------------------------------------------
+    async def request(self, conversation_id: str, signal: HandoffSignal) -> bool:
+        """Put the conversation in line for a person and tell everyone where it stands."""
+        queued = await self.queue.enqueue(conversation_id, signal)
+        if queued:
+            log.info("queued", extra=log_fields(conversation=conversation_id, reason=signal.reason.value))
+        await self.notify.queue_changed()
+        return queued
+
+    async def customer_entry(self, conversation_id: str, seq: int) -> None:
+        """A customer message arrived while a person has, or will have, the conversation."""
+        conversation = await self.store.get(conversation_id)
+        if conversation is None:
+            return
+        if conversation.state is ConversationState.ASSIGNED:
+            entries = await self.store.transcript(conversation_id, seq - 1)
+            if entries:
+                await self.notify.new_entry(conversation_id, entries[0], conversation.agent)
+        elif conversation.state is ConversationState.QUEUED:
+            await self.notify.queue_changed()
+
+    async def customer_typing(self, conversation_id: str, on: bool) -> None:
+        conversation = await self.store.get(conversation_id)
+        if conversation is not None and conversation.state is ConversationState.ASSIGNED:
+            payload = {"conversation_id": conversation_id, "on": on}
+            await self.notify.to_agents_of(conversation_id, AgentEvent.CUSTOMER_TYPING, payload, conversation.agent)
+
+    async def rate(self, conversation_id: str, score: object, comment: object) -> bool:
+        if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+            return False
+        text = comment.strip()[:MAX_COMMENT_CHARS] if isinstance(comment, str) else ""
+        stored = await self.queue.record_rating(conversation_id, score, text)
+        if stored:
+            log.info("rated", extra=log_fields(conversation=conversation_id, score=score))
+        return stored
+
+    # --- agent side ----------------------------------------------------
+    async def claim(self, agent: Agent, conversation_id: str | None) -> dict[str, Any]:
+        if conversation_id is None:
+            result, conversation_id = await self.queue.claim_next(agent.username, agent.capacity)
+        else:
+            result = await self.queue.claim(conversation_id, agent.username, agent.capacity)
+        if result is not ClaimResult.CLAIMED or conversation_id is None:
+            raise AgentRequestError(result.value)
+        conversation = await self.store.get(conversation_id)
+        language = conversation.language if conversation else "en"
+        note = TranscriptEntry(Sender.SYSTEM, f"{agent.display_name} joined the conversation", language)
+        await self.store.append(conversation_id, note)
+        await self.notify.to_customer(
+            conversation_id, CustomerEvent.HANDOFF_STATUS, {"state": "assigned", "agent": agent.display_name}
+        )
+        summary = await self.summary(conversation_id)
+        await self.notify.to_agents_of(
+            conversation_id, AgentEvent.CONVERSATION_UPDATE, {"conversation": summary}, agent.username
+        )
+        await self.notify.queue_changed()
+        log.info("claimed", extra=log_fields(conversation=conversation_id, agent=agent.username))
+        return summary
+
+    async def _owned(self, agent: Agent, conversation_id: str) -> Any:
+        conversation = await self.store.get(conversation_id)
+        if conversation is None:
+            raise AgentRequestError("not_found")
+        if conversation.agent != agent.username and agent.role is not AgentRole.SUPERVISOR:
+            raise AgentRequestError("not_yours", "this conversation is not assigned to you")
+        return conversation
+
+    async def reply(self, agent: Agent, conversation_id: str, text: str) -> dict[str, Any]:
+        conversation = await self._owned(agent, conversation_id)
+        if conversation.state is not ConversationState.ASSIGNED:
+            raise AgentRequestError("not_assigned", "the conversation is no longer with a person")
+        entry = await self.store.append(
+            conversation_id,
+            TranscriptEntry(Sender.AGENT, text, conversation.language, extra={"agent_name": agent.display_name}),
+        )
+        await self.notify.to_customer(
+            conversation_id,
+            CustomerEvent.BOT_UTTERED,
+            {
+                "text": text,
+                "metadata": {
+                    "sender": "agent",
+                    "agent_name": agent.display_name,
+                    "seq": entry.seq,
+                    "language": entry.language,
+                },
+            },
+        )
+        await self.notify.to_customer(conversation_id, CustomerEvent.TYPING, {"sender": "agent", "on": False})
+        await self.notify.new_entry(conversation_id, entry, conversation.agent)
+        return entry.to_public()
+
+    async def note(self, agent: Agent, conversation_id: str, text: str) -> dict[str, Any]:
+        conversation = await self._owned(agent, conversation_id)
+        entry = await self.store.append(
+            conversation_id,
+            TranscriptEntry(Sender.NOTE, text, conversation.language, extra={"agent_name": agent.display_name}),
+        )
+        await self.notify.new_entry(conversation_id, entry, conversation.agent)
+        return entry.to_public()
+
+    async def agent_typing(self, agent: Agent, conversation_id: str, on: bool) -> None:
+        await self._owned(agent, conversation_id)
+        await self.notify.to_customer(conversation_id, CustomerEvent.TYPING, {"sender": "agent", "on": on})
+
+    async def release(self, agent: Agent, conversation_id: str, *, resolved: bool) -> None:
+        conversation = await self._owned(agent, conversation_id)
+        episode = await self.queue.release(conversation_id, conversation.agent or agent.username, resolved=resolved)
+        if episode is None:
+            raise AgentRequestError("not_assigned", "the conversation is no longer with a person")
+        action = "resolved the conversation" if resolved else "handed the conversation back to the assistant"
+        text = f"{agent.display_name} {action}"
+        await self.store.append(conversation_id, TranscriptEntry(Sender.SYSTEM, text, conversation.language))
+        state = "resolved" if resolved else "bot"
+        await self.notify.to_customer(conversation_id, CustomerEvent.HANDOFF_STATUS, {"state": state})
+        summary = await self.summary(conversation_id)
+        summary["state"] = state
+        await self.notify.to_agents_of(
+            conversation_id, AgentEvent.CONVERSATION_UPDATE, {"conversation": summary}, conversation.agent
+        )
+        log.info(state, extra=log_fields(conversation=conversation_id, agent=agent.username))
+
+    async def agent_gone(self, username: str, grace_s: float) -> None:
+        """After ``grace_s`` without a console open, the agent's chats go back to the front of the queue."""
+        await asyncio.sleep(grace_s)
+        if await self.agents.open_sockets(username) > 0:
+            return
+        for conversation_id in await self.queue.assigned_to(username):
+            if await self.queue.requeue_front(conversation_id, username):
+                conversation = await self.store.get(conversation_id)
+                language = conversation.language if conversation else "en"
+                text = f"{username} disconnected; the conversation went back to the front of the queue"
+                await self.store.append(conversation_id, TranscriptEntry(Sender.SYSTEM, text, language))
+                log.warning("requeued", extra=log_fields(conversation=conversation_id, agent=username))
+        await self.notify.queue_changed()
+
+    # --- reading -------------------------------------------------------
+    async def summary(self, conversation_id: str) -> dict[str, Any]:
+        conversation = await self.store.get(conversation_id)
+        if conversation is None:
+            raise AgentRequestError("not_found")
+        return {
+            "conversation_id": conversation_id,
+            "state": conversation.state.value,
+            "language": conversation.language,
+            "reason": conversation.handoff_reason,
+            "priority": conversation.handoff_priority,
+            "agent": conversation.agent,
+        }
+
+    async def open(self, agent: Agent, conversation_id: str) -> dict[str, Any]:
+        """Transcript and context; an agent may open their own or a waiting conversation."""
+        conversation = await self.store.get(conversation_id)
+        if conversation is None:
+            raise AgentRequestError("not_found")
+        mine = conversation.agent == agent.username
+        if not (mine or conversation.state is ConversationState.QUEUED or agent.role is AgentRole.SUPERVISOR):
+            raise AgentRequestError("not_yours", "this conversation is not assigned to you")
+        pages = json.loads(await self.store.get_field(conversation_id, "pages") or "[]")
+        return {
+            "ok": True,
+            "conversation": await self.summary(conversation_id),
+            "transcript": [entry.to_public() for entry in await self.store.transcript(conversation_id)],
+            "context": {
+                "language": conversation.language,
+                "reason": conversation.handoff_reason,
+                "intents": conversation.handoff_intents,
+                "pages": pages,
+                "previous_conversations": await self.queue.episodes(conversation_id),
+            },
+        }
+
+    async def my_conversations(self, agent: Agent) -> list[dict[str, Any]]:
+        return [await self.summary(cid) for cid in await self.queue.assigned_to(agent.username)]
+
+    @staticmethod
+    def canned(language: Language, agent: Agent) -> list[dict[str, str]]:
+        """Ready answers in the customer's language, signed with the agent's name."""
+        path = CANNED_DIR / f"{language}.json"
+        answers = json.loads(path.read_text(encoding="utf-8"))
+        return [{"title": a["title"], "text": a["text"].replace("{agent}", agent.display_name)} for a in answers]
+
+
+def customer_history(entries: list[TranscriptEntry]) -> list[dict[str, Any]]:
+    """Transcript entries a customer may see again."""
+    return [entry.to_public() for entry in entries if entry.sender in CUSTOMER_VISIBLE]
