@@ -159,3 +159,10 @@ class GatewayProcess:
             self.process.terminate()
             self.process.wait(10)
             self.process = None
+
+
+def as_text(value: object) -> str:
+    """A Redis reply as text."""
+    if isinstance(value, bytes):
+        return value.decode()
+    return "" if value is None else str(value)

@@ -4,9 +4,17 @@
 
 import { h, replaceChildren } from "./dom.js";
 import { formatConfidence, formatDateTime, formatTime } from "./format.js";
-import { isHighPriority, languageName, reasonLabel, stateLabel } from "./protocol.js";
+import { isHighPriority, languageName, reasonLabel } from "./protocol.js";
 
 const SAFE_LINK_PROTOCOLS = new Set(["http:", "https:"]);
+
+/** A past conversation's state, told as an outcome. */
+const PAST_STATE_LABELS = Object.freeze({
+  resolved: "Resolved by an agent",
+  bot: "Handled by the assistant",
+  assigned: "With an agent",
+  queued: "Waiting for an agent",
+});
 
 /** Show `context` (may be null while loading) of `conversation` in `body`; nothing selected → a hint. */
 export function renderContext(body, conversation, context) {
@@ -78,7 +86,7 @@ function previousItem(conversation) {
   const rated = conversation.rating !== undefined && conversation.rating !== null && conversation.rating !== "";
   return h("li", { class: "previous__item" }, [
     h("span", { class: "previous__when" }, [formatDateTime(conversation.started_at) || "Unknown date"]),
-    h("span", { class: "previous__state" }, [stateLabel(conversation.state)]),
+    h("span", { class: "previous__state" }, [PAST_STATE_LABELS[conversation.state] || String(conversation.state || "")]),
     h("span", { class: "previous__rating" }, [rated ? `Rating: ${ratingText(conversation.rating)}` : "Not rated"]),
   ]);
 }

@@ -3,13 +3,14 @@ from redis.asyncio import Redis
 
 from bot import keys
 from handoff.agents import AgentDirectory, AgentRole, LoginRefused, TooManyLoginFailures
+from tests.helpers import as_text
 
 
 async def test_password_is_hashed_and_login_gives_a_token(redis_client: Redis) -> None:
     agents = AgentDirectory(redis_client)
     await agents.add("anna", "correct horse", AgentRole.AGENT, "Anna")
-    stored = await redis_client.hget(keys.agent_key("anna"), "password_hash")
-    assert stored is not None and stored.startswith(b"$argon2") and b"correct horse" not in stored
+    stored = as_text(await redis_client.hget(keys.agent_key("anna"), "password_hash"))
+    assert stored.startswith("$argon2") and "correct horse" not in stored
     token, agent = await agents.login("anna", "correct horse", "127.0.0.1")
     assert agent.display_name == "Anna"
     assert (await agents.agent_for_token(token)) == agent

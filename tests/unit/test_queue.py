@@ -6,6 +6,7 @@ from bot import keys
 from bot.conversations import ConversationStore
 from handoff.queue import ClaimResult, HandoffQueue
 from handoff.reasons import HandoffReason, HandoffSignal
+from tests.helpers import as_text
 
 REQUEST = HandoffSignal.for_reason(HandoffReason.CUSTOMER_REQUEST)
 COMPLAINT = HandoffSignal.for_reason(HandoffReason.COMPLAINT)
@@ -42,7 +43,7 @@ async def test_two_agents_claiming_at_once_one_wins(redis_client: Redis) -> None
     results = await asyncio.gather(*(queue.claim("a", f"agent{i}", 3) for i in range(10)))
     assert results.count(ClaimResult.CLAIMED) == 1
     assert results.count(ClaimResult.ALREADY_CLAIMED) == 9
-    winner = (await redis_client.hget(keys.conversation_key("a"), "agent") or b"").decode()
+    winner = as_text(await redis_client.hget(keys.conversation_key("a"), "agent"))
     assert await queue.assigned_to(winner) == ["a"]
 
 
