@@ -124,19 +124,11 @@ class Stack:
         return child
 
     def gateway_environment(self) -> dict[str, str]:
+        """The gateway gets every setting, with the URLs and secrets resolved."""
         s = self.settings
         env = dict(os.environ)
-        env.update(
-            {
-                "REDIS_URL": s.redis_url,
-                "RASA_URL": s.resolved_rasa_url,
-                "RASA_TOKEN": s.rasa_token,
-                "ACTION_SERVER_URL": s.resolved_action_server_url,
-                "SESSION_SECRET": s.session_secret,
-                "GATEWAY_HOST": s.gateway_host,
-                "GATEWAY_PORT": str(s.gateway_port),
-            }
-        )
+        env.update({name.upper(): str(value) for name, value in s.model_dump().items()})
+        env.update({"RASA_URL": s.resolved_rasa_url, "ACTION_SERVER_URL": s.resolved_action_server_url})
         return env
 
     async def start(self) -> None:

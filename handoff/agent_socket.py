@@ -77,7 +77,12 @@ def register_agent_handlers(
         if remaining == 0:
             task = asyncio.create_task(get_service().agent_gone(agent.username, grace_s))
             background.add(task)
-            task.add_done_callback(background.discard)
+            task.add_done_callback(_finished)
+
+    def _finished(task: asyncio.Task[None]) -> None:
+        background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("requeue after disconnect failed", exc_info=task.exception())
 
     sio.on("connect", connect, namespace=AGENT_NAMESPACE)
     sio.on("disconnect", disconnect, namespace=AGENT_NAMESPACE)

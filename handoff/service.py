@@ -164,13 +164,17 @@ class HandoffService:
         """After ``grace_s`` without a console open, the agent's chats go back to the front of the queue."""
         await asyncio.sleep(grace_s)
         if await self.agents.open_sockets(username) > 0:
+            log.info("agent came back", extra=log_fields(agent=username))
             return
+        log.info("agent gone", extra=log_fields(agent=username, conversations=await self.queue.assigned_to(username)))
         for conversation_id in await self.queue.assigned_to(username):
+            conversation = await self.store.get(conversation_id)
+            if conversation is None or conversation.agent != username:
+                continue
+            # The note goes first so whoever picks the conversation up sees why.
+            text = f"{username} disconnected; the conversation went back to the front of the queue"
+            await self.store.append(conversation_id, TranscriptEntry(Sender.SYSTEM, text, conversation.language))
             if await self.queue.requeue_front(conversation_id, username):
-                conversation = await self.store.get(conversation_id)
-                language = conversation.language if conversation else "en"
-                text = f"{username} disconnected; the conversation went back to the front of the queue"
-                await self.store.append(conversation_id, TranscriptEntry(Sender.SYSTEM, text, language))
                 log.warning("requeued", extra=log_fields(conversation=conversation_id, agent=username))
         await self.notify.queue_changed()
 

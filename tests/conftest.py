@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -10,10 +11,12 @@ import pytest_asyncio
 import redis
 from redis.asyncio import Redis as AsyncRedis
 
+from bot import keys
 from bot.paths import MODELS_DIR
 from bot.settings import Settings
 from bot.stack import Stack
-from tests.helpers import CustomerClient, RedisServer, free_port
+from handoff.agents import AgentDirectory, AgentRole
+from tests.helpers import AgentClient, CustomerClient, RedisServer, free_port
 
 
 @pytest.fixture(scope="session")
@@ -96,3 +99,32 @@ async def stack_redis(stack: Stack) -> AsyncIterator[AsyncRedis]:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests that stop parts of the shared stack run after all others."""
     items.sort(key=lambda item: item.get_closest_marker("outage") is not None)
+
+
+AGENT_PASSWORD = "a long test password"
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def make_agent(stack: Stack, gateway_url: str) -> AsyncIterator[Callable[..., Awaitable[AgentClient]]]:
+    """Creates an agent account, logs a console in and connects its socket."""
+    redis = AsyncRedis.from_url(stack.settings.redis_url)
+    # Each test starts with an empty queue: earlier tests leave conversations waiting.
+    await redis.delete(keys.handoff_queue_key())
+    clients: list[AgentClient] = []
+
+    async def make(username: str, role: AgentRole = AgentRole.AGENT, display_name: str = "") -> AgentClient:
+        await AgentDirectory(redis).add(username, AGENT_PASSWORD, role, display_name or username.capitalize())
+        client = AgentClient(gateway_url)
+        await client.login(username, AGENT_PASSWORD)
+        await client.connect()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.close()
+    # Let the closed consoles' grace period pass, so their chats do not land
+    # in the next test's queue.
+    await asyncio.sleep(stack.settings.agent_grace_s + 0.5)
+    await redis.delete(keys.handoff_queue_key())
+    await redis.aclose()

@@ -166,3 +166,80 @@ def as_text(value: object) -> str:
     if isinstance(value, bytes):
         return value.decode()
     return "" if value is None else str(value)
+
+
+class AgentClient:
+    """A console, as the browser one is: REST login, then the /agent socket."""
+
+    EVENTS = ("queue", "my_conversations", "message", "customer_typing", "conversation_update")
+
+    def __init__(self, url: str) -> None:
+        import asyncio
+
+        import socketio
+
+        self.url = url
+        self.token: str | None = None
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.queues: dict[str, asyncio.Queue[Any]] = {name: asyncio.Queue() for name in self.EVENTS}
+        for name in self.EVENTS:
+            self.sio.on(name, self._recorder(name), namespace="/agent")
+
+    def _recorder(self, name: str) -> Callable[[Any], Awaitable[None]]:
+        async def record(data: Any = None) -> None:
+            await self.queues[name].put(data)
+
+        return record
+
+    async def login(self, username: str, password: str) -> dict[str, Any]:
+        import aiohttp
+
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(f"{self.url}/api/agent/login", json={"username": username, "password": password}) as response,
+        ):
+            body: dict[str, Any] = await response.json()
+            if response.status != 200:
+                raise PermissionError(body)
+        self.token = body["token"]
+        return body
+
+    async def connect(self, token: str | None = None) -> None:
+        await self.sio.connect(
+            self.url, namespaces=["/agent"], transports=["websocket"], auth={"token": token or self.token}
+        )
+
+    async def call(self, event: str, data: Any = None) -> dict[str, Any]:
+        result: dict[str, Any] = await self.sio.call(event, data or {}, namespace="/agent", timeout=15)
+        return result
+
+    async def next(self, event: str, wait_s: float = 15.0) -> Any:
+        import asyncio
+
+        return await asyncio.wait_for(self.queues[event].get(), wait_s)
+
+    async def wait_for_queue_with(self, conversation_id: str, wait_s: float = 15.0) -> dict[str, Any]:
+        """The first queue update that lists ``conversation_id``."""
+        import asyncio
+
+        async def scan() -> dict[str, Any]:
+            while True:
+                update: dict[str, Any] = await self.queues["queue"].get()
+                if any(item["conversation_id"] == conversation_id for item in update["waiting"]):
+                    return update
+
+        return await asyncio.wait_for(scan(), wait_s)
+
+    async def next_message(self, conversation_id: str, sender: str, wait_s: float = 15.0) -> dict[str, Any]:
+        import asyncio
+
+        async def scan() -> dict[str, Any]:
+            while True:
+                event: dict[str, Any] = await self.queues["message"].get()
+                if event["conversation_id"] == conversation_id and event["entry"]["sender"] == sender:
+                    return event["entry"]  # type: ignore[no-any-return]
+
+        return await asyncio.wait_for(scan(), wait_s)
+
+    async def close(self) -> None:
+        await self.sio.disconnect()

@@ -42,7 +42,7 @@ export async function login(username, password) {
   if (response.status === 401) throw new LoginError(LoginFailure.INVALID, "Wrong username or password.");
   if (response.status === 429) {
     const retryAfterS = Number.parseInt(response.headers.get("Retry-After") || "", 10);
-    const when = Number.isFinite(retryAfterS) && retryAfterS > 0 ? ` Try again in ${retryAfterS} seconds.` : " Please wait a while and try again.";
+    const when = Number.isFinite(retryAfterS) && retryAfterS > 0 ? ` Try again in ${retryAfterS} seconds.` : " Please wait a few minutes and try again.";
     throw new LoginError(LoginFailure.RATE_LIMITED, `Too many failed sign-in attempts.${when}`, Number.isFinite(retryAfterS) ? retryAfterS : null);
   }
   const body = response.ok ? await response.json().catch(() => null) : null;

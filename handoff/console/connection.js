@@ -20,6 +20,7 @@ export function createConnection(token, handlers) {
     auth: { token },
     transports: ["websocket", "polling"],
     autoConnect: false,
+    forceNew: true, // a new sign-in gets its own connection, never the last session's
     reconnectionDelayMax: RETRY_MAX_MS,
   });
 
@@ -101,7 +102,8 @@ export function createConnection(token, handlers) {
     },
     /** Emit `event` when connected and ignore the answer (typing indicators). */
     notify(event, payload) {
-      if (socket.connected) socket.emit(event, payload, () => {});
+      // With a timeout, socket.io forgets the callback if no answer ever comes.
+      if (socket.connected) socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, () => {});
     },
   };
 }

@@ -4,13 +4,14 @@
 
 import { h, replaceChildren } from "./dom.js";
 import { formatConfidence, formatDateTime, formatTime } from "./format.js";
-import { isHighPriority, languageName, reasonLabel } from "./protocol.js";
+import { agentName, isHighPriority, languageName, reasonLabel } from "./protocol.js";
 
 const SAFE_LINK_PROTOCOLS = new Set(["http:", "https:"]);
 
-/** A past conversation's state, told as an outcome. */
-const PAST_STATE_LABELS = Object.freeze({
+/** How a past conversation (or an earlier handoff of this one) ended. */
+const PAST_OUTCOME_LABELS = Object.freeze({
   resolved: "Resolved by an agent",
+  handed_back: "Handed back to the assistant",
   bot: "Handled by the assistant",
   assigned: "With an agent",
   queued: "Waiting for an agent",
@@ -82,17 +83,20 @@ function pageItem(url) {
   return h("li", {}, [content]);
 }
 
-function previousItem(conversation) {
-  const rated = conversation.rating !== undefined && conversation.rating !== null && conversation.rating !== "";
+/**
+ * A previous conversation: `{started_at, state, rating?}` as documented, or an
+ * earlier handoff episode `{queued_at, ended_at, outcome, agent, rating: {score, comment}}`.
+ */
+function previousItem(past) {
+  const when = formatDateTime(past.started_at ?? past.queued_at ?? past.assigned_at ?? past.ended_at);
+  const outcome = past.outcome ?? past.state;
+  const rating = past.rating && typeof past.rating === "object" ? past.rating : { score: past.rating };
+  const rated = rating.score !== undefined && rating.score !== null && rating.score !== "";
   return h("li", { class: "previous__item" }, [
-    h("span", { class: "previous__when" }, [formatDateTime(conversation.started_at) || "Unknown date"]),
-    h("span", { class: "previous__state" }, [PAST_STATE_LABELS[conversation.state] || String(conversation.state || "")]),
-    h("span", { class: "previous__rating" }, [rated ? `Rating: ${ratingText(conversation.rating)}` : "Not rated"]),
+    h("span", { class: "previous__when" }, [when || "Unknown date"]),
+    h("span", { class: "previous__state" }, [PAST_OUTCOME_LABELS[outcome] || String(outcome || "")]),
+    agentName(past.agent) ? h("span", { class: "previous__agent" }, [`Agent: ${agentName(past.agent)}`]) : null,
+    h("span", { class: "previous__rating" }, [rated ? `Rating: ${rating.score}` : "Not rated"]),
+    rating.comment ? h("q", { class: "previous__comment", dir: "auto" }, [String(rating.comment)]) : null,
   ]);
-}
-
-/** A rating as sent: a score, or an object with one. */
-function ratingText(rating) {
-  if (rating && typeof rating === "object") return String(rating.score ?? "?");
-  return String(rating);
 }

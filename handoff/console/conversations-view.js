@@ -6,11 +6,8 @@ import { Sender, inactiveLabel, languageName, reasonLabel, senderLabel } from ".
 
 const PREVIEW_MAX_CHARS = 80;
 
-/**
- * `elements`: {list, empty}; `store`: the console's store;
- * `onSelect(conversationId)`, `onRemove(conversationId)`.
- */
-export function createConversationsView(elements, store, { onSelect, onRemove }) {
+/** `elements`: {list, empty}; `onSelect(conversationId)`, `onRemove(conversationId)`. */
+export function createConversationsView(elements, { onSelect, onRemove }) {
   /** conversation_id → {item, refs} */
   const rendered = new Map();
 
@@ -33,7 +30,7 @@ export function createConversationsView(elements, store, { onSelect, onRemove })
     return { item, refs };
   }
 
-  function fill({ item, refs }, conversation) {
+  function fill({ item, refs }, conversation, store) {
     const id = conversation.conversation_id;
     const active = store.isActive(conversation);
     const selected = store.selectedId === id;
@@ -58,7 +55,8 @@ export function createConversationsView(elements, store, { onSelect, onRemove })
   }
 
   return {
-    render() {
+    /** Show the conversations of `store` (the console's store). */
+    render(store) {
       const conversations = store.conversations;
       const ids = new Set(conversations.map((c) => c.conversation_id));
       for (const [id, view] of rendered) {
@@ -73,7 +71,7 @@ export function createConversationsView(elements, store, { onSelect, onRemove })
           view = build(conversation.conversation_id);
           rendered.set(conversation.conversation_id, view);
         }
-        fill(view, conversation);
+        fill(view, conversation, store);
         if (elements.list.children[index] !== view.item) elements.list.insertBefore(view.item, elements.list.children[index] || null);
       });
       elements.empty.hidden = conversations.length > 0;

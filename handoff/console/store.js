@@ -177,6 +177,12 @@ export function createStore(now = () => Date.now()) {
 
     // ---- context, unread, typing, canned answers ----------------------------
 
+    /** The conversation's language, from the conversation or else its context. */
+    languageOf(id) {
+      const conversation = conversations.get(id);
+      const context = contexts.get(id);
+      return (conversation && conversation.language) || (context && context.language) || null;
+    },
     setContext(id, context) {
       if (context && typeof context === "object") contexts.set(id, context);
     },

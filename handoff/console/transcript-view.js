@@ -49,10 +49,16 @@ function entryKey(entry) {
   return Number.isFinite(entry.seq) ? `s:${entry.seq}` : `u:${entry.sender}|${entry.ts}|${entry.text}`;
 }
 
+/** The agent who wrote an entry: `agent_name` as documented, or under `extra` as the gateway stores it. */
+function agentNameOf(entry) {
+  const name = entry.agent_name || (entry.extra && typeof entry.extra === "object" ? entry.extra.agent_name : "");
+  return name ? String(name) : "";
+}
+
 /** Who wrote an entry, as the agent reads it. */
 function authorOf(entry) {
-  if (entry.sender === Sender.AGENT) return entry.agent_name ? String(entry.agent_name) : senderLabel(Sender.AGENT);
-  if (entry.sender === Sender.NOTE) return entry.agent_name ? String(entry.agent_name) : "";
+  if (entry.sender === Sender.AGENT) return agentNameOf(entry) || senderLabel(Sender.AGENT);
+  if (entry.sender === Sender.NOTE) return agentNameOf(entry);
   return senderLabel(entry.sender);
 }
 
@@ -61,7 +67,8 @@ function entryElement(entry) {
   const date = toDate(entry.ts);
   const head = h("div", { class: "entry__head" }, [
     sender === Sender.NOTE ? h("span", { class: "badge badge--note", title: "Only agents see internal notes" }, ["Internal note"]) : null,
-    authorOf(entry) ? h("span", { class: "entry__author" }, [authorOf(entry)]) : null,
+    // <bdi>: a name keeps its own direction inside a right-to-left transcript.
+    authorOf(entry) ? h("bdi", { class: "entry__author" }, [authorOf(entry)]) : null,
     date ? h("time", { class: "entry__time", datetime: date.toISOString(), title: formatDateTime(entry.ts) }, [formatTime(entry.ts)]) : null,
   ]);
   return h("li", { class: `entry entry--${sender}`, "data-testid": "entry", "data-sender": String(entry.sender || ""), "data-seq": Number.isFinite(entry.seq) ? entry.seq : null }, [

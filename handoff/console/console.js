@@ -1,0 +1,397 @@
+// The agent console: signs the agent in, keeps the socket to /agent, and ties
+// the store (what is known) to the views (what is shown). Protocol:
+// docs/agent-protocol.md.
+
+import { LoginError, fetchMe, login, logout, session } from "./api.js";
+import { createComposer, MessageKind } from "./composer.js";
+import { createConnection } from "./connection.js";
+import { createConversationView } from "./conversation-view.js";
+import { createConversationsView } from "./conversations-view.js";
+import { byId } from "./dom.js";
+import { createNotice } from "./notice.js";
+import { AgentStatus, ClientEvent, ConversationState, ErrorCode, errorMessage } from "./protocol.js";
+import { createQueueView } from "./queue-view.js";
+import { createStore } from "./store.js";
+
+const TITLE = "Support console";
+const TICK_MS = 1_000;
+const SESSION_ENDED = "Your session has ended. Please sign in again.";
+
+const ui = {
+  loginView: byId("login-view"),
+  loginForm: byId("login-form"),
+  loginUsername: byId("login-username"),
+  loginPassword: byId("login-password"),
+  loginSubmit: byId("login-submit"),
+  loginError: byId("login-error"),
+  consoleView: byId("console-view"),
+  connectionState: byId("connection-state"),
+  agentName: byId("agent-name"),
+  statusSelect: byId("status-select"),
+  logout: byId("logout"),
+  takeNext: byId("take-next"),
+  resolve: byId("resolve"),
+  handback: byId("handback"),
+};
+
+let store = createStore();
+let connection = null;
+let token = null;
+let status = AgentStatus.ONLINE;
+let ticker = null;
+
+const queueView = createQueueView(
+  { list: byId("queue"), empty: byId("queue-empty"), count: byId("queue-count"), agentsOnline: byId("agents-online") },
+  { onClaim: (id) => claim(id) },
+);
+const conversationsView = createConversationsView(
+  { list: byId("my-conversations"), empty: byId("my-conversations-empty") },
+  { onSelect: (id) => selectConversation(id), onRemove: (id) => removeConversation(id) },
+);
+const composer = createComposer(
+  {
+    form: byId("composer"),
+    input: byId("reply-input"),
+    sendButton: byId("reply-send"),
+    noteButton: byId("note-send"),
+    noteMode: byId("note-mode"),
+    cannedSelect: byId("canned-select"),
+  },
+  { onSubmit: sendMessage, onTyping: sendTyping },
+);
+const conversationView = createConversationView(
+  {
+    empty: byId("conversation-empty"),
+    body: byId("conversation-body"),
+    title: byId("conversation-title"),
+    state: byId("conversation-state"),
+    resolve: ui.resolve,
+    handback: ui.handback,
+    transcript: byId("transcript"),
+    transcriptList: byId("transcript-list"),
+    customerTyping: byId("customer-typing"),
+    contextBody: byId("context-body"),
+  },
+  composer,
+);
+const notice = createNotice({ bar: byId("notice"), text: byId("notice-text"), dismiss: byId("notice-dismiss") });
+
+// ---- signing in and out ----------------------------------------------------
+
+function showLogin(error = "") {
+  ui.consoleView.hidden = true;
+  ui.loginView.hidden = false;
+  ui.loginError.textContent = error;
+  ui.loginError.hidden = !error;
+  document.title = TITLE;
+  ui.loginUsername.focus();
+}
+
+async function onLoginSubmit(event) {
+  event.preventDefault();
+  ui.loginError.hidden = true;
+  ui.loginSubmit.disabled = true;
+  try {
+    const signedIn = await login(ui.loginUsername.value.trim(), ui.loginPassword.value);
+    session.save(signedIn);
+    ui.loginPassword.value = "";
+    startConsole(signedIn.token, signedIn.agent);
+  } catch (error) {
+    if (!(error instanceof LoginError)) console.error("console: login failed", error);
+    showLogin(error instanceof LoginError ? error.message : "Could not sign in. Please try again.");
+    ui.loginPassword.select();
+  } finally {
+    ui.loginSubmit.disabled = false;
+  }
+}
+
+function startConsole(sessionToken, agent) {
+  token = sessionToken;
+  store = createStore();
+  store.setAgent(agent);
+  status = session.loadStatus() === AgentStatus.AWAY ? AgentStatus.AWAY : AgentStatus.ONLINE;
+  showStatus();
+  ui.agentName.textContent = agent.display_name || agent.username;
+  ui.loginView.hidden = true;
+  ui.consoleView.hidden = false;
+  setConnectionState("connecting", "Connecting…");
+  renderAll();
+  connection = createConnection(token, {
+    connected: onConnected,
+    disconnected: () => {
+      setConnectionState("offline", "Connection lost, reconnecting…");
+      store.clearCustomerTyping();
+      conversationView.renderTyping(store);
+    },
+    failed: () => setConnectionState("offline", "Cannot reach the server, retrying…"),
+    unauthorized: () => endSession(SESSION_ENDED),
+    queue: onQueue,
+    myConversations: onMyConversations,
+    message: onMessage,
+    customerTyping: onCustomerTyping,
+    conversationUpdate: onConversationUpdate,
+  });
+  connection.start();
+  clearInterval(ticker);
+  ticker = setInterval(() => {
+    queueView.tick();
+    conversationView.renderTyping(store);
+  }, TICK_MS);
+}
+
+/** Back to the login form: the socket closed, everything of the session forgotten. */
+function endSession(message = "") {
+  if (connection) connection.stop();
+  connection = null;
+  token = null;
+  clearInterval(ticker);
+  session.clear();
+  store = createStore();
+  queueView.clear();
+  conversationsView.clear();
+  composer.reset();
+  conversationView.clear();
+  notice.hide();
+  showLogin(message);
+}
+
+function onLogout() {
+  const ended = token;
+  endSession();
+  if (ended) logout(ended);
+}
+
+// ---- connection and status -------------------------------------------------
+
+function setConnectionState(state, text) {
+  ui.connectionState.dataset.state = state;
+  ui.connectionState.textContent = text;
+}
+
+async function onConnected() {
+  setConnectionState("online", "Connected");
+  // The status is the agent's choice: tell it again on every (re)connection.
+  const ack = await request(ClientEvent.SET_STATUS, { status });
+  if (!ack.ok) showNotice(`Could not set your status: ${errorMessage(ack)}`);
+  // Entries may have been missed while disconnected: reload the open conversation.
+  if (store.selectedId) refreshConversation(store.selectedId);
+}
+
+function showStatus() {
+  ui.statusSelect.value = status;
+  ui.statusSelect.dataset.status = status;
+}
+
+async function onStatusChange() {
+  const wanted = ui.statusSelect.value;
+  if (!connection || !connection.connected) {
+    status = wanted; // sent when the socket connects
+  } else {
+    const ack = await request(ClientEvent.SET_STATUS, { status: wanted });
+    if (ack.ok) status = ack.status === AgentStatus.AWAY || ack.status === AgentStatus.ONLINE ? ack.status : wanted;
+    else showNotice(`Could not change your status: ${errorMessage(ack)}`);
+  }
+  session.saveStatus(status);
+  showStatus();
+}
+
+// ---- server events ----------------------------------------------------------
+
+function onQueue(payload) {
+  store.setQueue(payload);
+  queueView.render(store.queue, store.agentsOnline, (item) => store.waitingSeconds(item));
+}
+
+function onMyConversations(payload) {
+  store.setMyConversations(payload.conversations);
+  renderList();
+  renderPane();
+}
+
+function onMessage({ conversation_id: id, entry }) {
+  if (!store.addMessage(id, entry)) return;
+  if (id === store.selectedId) renderPane();
+  renderList();
+}
+
+function onCustomerTyping({ conversation_id: id, on }) {
+  store.setCustomerTyping(id, Boolean(on));
+  conversationView.renderTyping(store);
+}
+
+function onConversationUpdate({ conversation }) {
+  if (!store.updateConversation(conversation)) return;
+  renderList();
+  if (conversation.conversation_id === store.selectedId) renderPane();
+}
+
+// ---- agent actions ----------------------------------------------------------
+
+function request(event, payload) {
+  return connection ? connection.request(event, payload) : Promise.resolve({ ok: false, error: ErrorCode.DISCONNECTED });
+}
+
+/** Claim `id`, or the next in line when `id` is null; the claimed conversation opens. */
+async function claim(id) {
+  ui.takeNext.disabled = true;
+  try {
+    const ack = await request(ClientEvent.CLAIM, id ? { conversation_id: id } : {});
+    if (!ack.ok) {
+      showNotice(errorMessage(ack));
+      return;
+    }
+    const conversation = ack.conversation;
+    if (!conversation || !conversation.conversation_id) return;
+    store.upsertConversation(conversation);
+    await selectConversation(conversation.conversation_id);
+  } finally {
+    ui.takeNext.disabled = false;
+  }
+}
+
+async function selectConversation(id) {
+  if (store.selectedId === id) {
+    // Already open (clicked again, or claimed back after it was requeued): reload it.
+    renderList();
+    renderPane();
+    await refreshConversation(id);
+    composer.focus();
+    return;
+  }
+  store.select(id);
+  composer.open(id);
+  renderList();
+  renderPane({ scrollToEnd: true });
+  loadCanned();
+  await refreshConversation(id);
+  if (store.selectedId === id) composer.focus();
+}
+
+/** `open`: the whole transcript and the context of `id`. */
+async function refreshConversation(id) {
+  const ack = await request(ClientEvent.OPEN, { conversation_id: id });
+  if (!ack.ok) {
+    showNotice(`Could not open the conversation: ${errorMessage(ack)}`);
+    return;
+  }
+  if (!store.conversation(id)) return; // removed from the list while the call was out
+  // The server's answer is the conversation's current state, whatever was thought before.
+  if (ack.conversation) store.upsertConversation({ ...ack.conversation, conversation_id: id });
+  store.setTranscript(id, ack.transcript);
+  store.setContext(id, ack.context);
+  renderList();
+  if (store.selectedId === id) {
+    renderPane({ scrollToEnd: true });
+    loadCanned();
+  }
+}
+
+function removeConversation(id) {
+  const wasSelected = store.selectedId === id;
+  store.removeConversation(id);
+  composer.forget(id);
+  renderList();
+  if (wasSelected) renderPane();
+  const next = store.conversations[0];
+  if (next) conversationsView.focus(next.conversation_id);
+  else ui.takeNext.focus();
+}
+
+/** Canned answers in the open conversation's language, asked for once per language. */
+async function loadCanned() {
+  const language = store.languageOf(store.selectedId);
+  if (!language) return;
+  const known = store.canned(language);
+  composer.setCanned(known);
+  if (known) return;
+  const ack = await request(ClientEvent.CANNED, { language });
+  if (ack.ok) store.setCanned(language, ack.answers);
+  if (store.languageOf(store.selectedId) === language) composer.setCanned(store.canned(language) || []);
+}
+
+/** Send `text` as a reply or an internal note; resolves to whether the server took it. */
+async function sendMessage(kind, id, text) {
+  const event = kind === MessageKind.NOTE ? ClientEvent.NOTE : ClientEvent.REPLY;
+  const ack = await request(event, { conversation_id: id, text });
+  if (!ack.ok) {
+    showNotice(`Not sent: ${errorMessage(ack)}`);
+    return false;
+  }
+  if (ack.entry && store.addMessage(id, ack.entry)) {
+    if (id === store.selectedId) renderPane({ scrollToEnd: true });
+    renderList();
+  }
+  return true;
+}
+
+function sendTyping(id, on) {
+  if (connection) connection.notify(ClientEvent.TYPING, { conversation_id: id, on });
+}
+
+/** Resolve or hand back the open conversation. */
+async function finishConversation(event, newState) {
+  const id = store.selectedId;
+  if (!id) return;
+  conversationView.disableActions();
+  const ack = await request(event, { conversation_id: id });
+  if (ack.ok) store.updateConversation({ conversation_id: id, state: newState });
+  else showNotice(errorMessage(ack));
+  renderList();
+  renderPane();
+}
+
+// ---- rendering --------------------------------------------------------------
+
+function renderAll() {
+  queueView.clear();
+  renderList();
+  renderPane();
+}
+
+function renderList() {
+  conversationsView.render(store);
+  const unread = store.totalUnread;
+  document.title = unread ? `(${unread}) ${TITLE}` : TITLE;
+}
+
+function renderPane(options) {
+  conversationView.render(store, options);
+}
+
+function showNotice(text) {
+  if (token) notice.show(text); // else the session ended while the call was out
+}
+
+// ---- start ------------------------------------------------------------------
+
+ui.loginForm.addEventListener("submit", onLoginSubmit);
+ui.logout.addEventListener("click", onLogout);
+ui.statusSelect.addEventListener("change", onStatusChange);
+ui.takeNext.addEventListener("click", () => claim(null));
+ui.resolve.addEventListener("click", () => finishConversation(ClientEvent.RESOLVE, ConversationState.RESOLVED));
+ui.handback.addEventListener("click", () => finishConversation(ClientEvent.HANDBACK, ConversationState.BOT));
+
+async function boot() {
+  const saved = session.load();
+  if (!saved) {
+    showLogin();
+    return;
+  }
+  let agent = saved.agent;
+  try {
+    const me = await fetchMe(saved.token);
+    if (!me) {
+      session.clear();
+      showLogin(SESSION_ENDED);
+      return;
+    }
+    agent = me;
+    session.save({ token: saved.token, agent });
+  } catch (error) {
+    // The server could not be asked; the socket will tell whether the token still holds.
+    console.warn("console: could not check the session", error);
+  }
+  startConsole(saved.token, agent);
+}
+
+boot();

@@ -1,0 +1,60 @@
+// The open conversation: its header (what it is, its state, Resolve and Hand
+// back), the transcript, "customer is typing…", the reply box's read-only
+// state and the context card. A conversation the agent can no longer write in
+// (resolved, handed back, taken away) is shown read-only with why.
+
+import { renderContext } from "./context-view.js";
+import { inactiveLabel, languageName, reasonLabel } from "./protocol.js";
+import { createTranscriptView } from "./transcript-view.js";
+
+/**
+ * `elements`: {empty, body, title, state, resolve, handback, transcript,
+ * transcriptList, customerTyping, contextBody}; `composer`: the reply box.
+ */
+export function createConversationView(elements, composer) {
+  const transcript = createTranscriptView(elements.transcript, elements.transcriptList);
+
+  function renderTyping(store) {
+    const conversation = store.selected;
+    elements.customerTyping.hidden = !(conversation && store.isActive(conversation) && store.isCustomerTyping(conversation.conversation_id));
+  }
+
+  return {
+    /** Show the store's selected conversation; `scrollToEnd` jumps to its newest entry. */
+    render(store, { scrollToEnd = false } = {}) {
+      const conversation = store.selected;
+      elements.empty.hidden = Boolean(conversation);
+      elements.body.hidden = !conversation;
+      if (!conversation) {
+        transcript.clear();
+        composer.open(null);
+        composer.setEnabled(false);
+        renderContext(elements.contextBody, null, null);
+        renderTyping(store);
+        return;
+      }
+      const id = conversation.conversation_id;
+      const active = store.isActive(conversation);
+      const language = store.languageOf(id);
+      elements.title.textContent = `${languageName(language)} · ${reasonLabel(conversation.reason)}`;
+      elements.state.textContent = active ? "Active" : inactiveLabel(conversation, store.agent);
+      elements.state.dataset.state = active ? "active" : conversation.state || "unknown";
+      elements.body.classList.toggle("is-readonly", !active);
+      elements.resolve.disabled = !active;
+      elements.handback.disabled = !active;
+      composer.setEnabled(active);
+      transcript.render(store.entries(id), language, { scrollToEnd });
+      renderContext(elements.contextBody, conversation, store.context(id));
+      renderTyping(store);
+    },
+    renderTyping,
+    /** While Resolve or Hand back is on its way. */
+    disableActions() {
+      elements.resolve.disabled = true;
+      elements.handback.disabled = true;
+    },
+    clear() {
+      transcript.clear();
+    },
+  };
+}
