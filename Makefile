@@ -11,7 +11,7 @@ export RASA_TELEMETRY_ENABLED := false
 run: setup
 	.venv/bin/python -m bot.stack
 
-test: setup lint typecheck
+test: setup lint typecheck train
 	.venv/bin/python -m pytest
 
 setup: system python widget
@@ -53,6 +53,7 @@ typecheck: .venv/.stamp
 
 # Trainer commands (see README).
 train: python
+	@# the test suite and `make run` use the model cached here
 	.venv/bin/python -c "from bot.model_cache import ensure_model; from bot.paths import MODELS_DIR; print(ensure_model(MODELS_DIR))"
 
 evaluate: python

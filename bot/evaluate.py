@@ -12,7 +12,9 @@ Two modes, both writing a table (``f1.md``, ``f1.json``) and a plot
 
 Labels are full retrieval intents (``faq/warranty``): "intent F1" scores the
 intent classifier (all faq keys count as ``faq``), "response F1" scores the
-full label, the response selector included.
+full label, the response selector included. Both score the classifier's top
+intent; how often the FallbackClassifier would have asked to rephrase instead
+is reported beside them as the fallback rate.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from bot.paths import NLU_DATA_DIR, PROJECT_ROOT, REPORTS_DIR
 
 LANGUAGES = ("en", "hy", "fa", "ms")
 Example = tuple[str, str, str]  # (language, text, full label)
+FALLBACK = "nlu_fallback"
+Prediction = tuple[str, bool]  # (top non-fallback full label, whether the fallback fired)
 
 
 def load_examples(directory: Path) -> list[Example]:
@@ -82,22 +86,24 @@ def train_nlu(examples: list[Example], workdir: Path, config: Path) -> str:
     return model
 
 
-def predict(model_path: str, examples: list[Example]) -> list[str]:
-    """The full label the model gives each example."""
+def predict(model_path: str, examples: list[Example]) -> list[Prediction]:
+    """The full label the model's classifier gives each example, and whether it fell back."""
     from rasa.core.agent import Agent
 
     agent = Agent.load(model_path)
 
-    async def parse_all() -> list[str]:
-        labels = []
+    async def parse_all() -> list[Prediction]:
+        predictions = []
         for _, text, _ in examples:
             parsed: dict[str, Any] = await agent.parse_message(text)
-            intent = (parsed.get("intent") or {}).get("name") or "none"
+            fell_back = (parsed.get("intent") or {}).get("name") == FALLBACK
+            ranking = [r for r in parsed.get("intent_ranking") or [] if r.get("name") != FALLBACK]
+            intent = ranking[0]["name"] if ranking else "none"
             if intent == "faq":
                 selector = parsed.get("response_selector", {}).get("faq", {}).get("response", {})
                 intent = selector.get("intent_response_key") or "faq"
-            labels.append(intent)
-        return labels
+            predictions.append((intent, fell_back))
+        return predictions
 
     return asyncio.run(parse_all())
 
@@ -106,15 +112,17 @@ def coarse(label: str) -> str:
     return label.split("/", 1)[0]
 
 
-def scores(examples: list[Example], predicted: list[str]) -> dict[str, dict[str, Any]]:
-    """Weighted F1 of intents and of full labels, per language."""
+def scores(examples: list[Example], predictions: list[Prediction]) -> dict[str, dict[str, Any]]:
+    """Weighted F1 of intents and of full labels, and the fallback rate, per language."""
     from sklearn.metrics import f1_score
 
+    predicted = [label for label, _ in predictions]
     report: dict[str, dict[str, Any]] = {}
     for language in LANGUAGES:
         rows = [(truth, guess) for (lang, _, truth), guess in zip(examples, predicted, strict=True) if lang == language]
         if not rows:
             continue
+        fallbacks = [fell for (lang, _, _), (_, fell) in zip(examples, predictions, strict=True) if lang == language]
         truth = [t for t, _ in rows]
         guess = [g for _, g in rows]
         per_label = f1_score(truth, guess, average=None, labels=sorted(set(truth)), zero_division=0)
@@ -129,6 +137,7 @@ def scores(examples: list[Example], predicted: list[str]) -> dict[str, dict[str,
                 4,
             ),
             "response_f1": round(float(f1_score(truth, guess, average="weighted", zero_division=0)), 4),
+            "fallback_rate": round(sum(fallbacks) / len(fallbacks), 4),
             "per_label_f1": {label: round(float(v), 4) for label, v in zip(sorted(set(truth)), per_label, strict=True)},
             "errors": [
                 {"text": text, "expected": truth_label, "predicted": guess_label}
@@ -139,7 +148,7 @@ def scores(examples: list[Example], predicted: list[str]) -> dict[str, dict[str,
     return report
 
 
-def cross_validate(folds: int, config: Path, seed: int = 42) -> tuple[list[Example], list[str]]:
+def cross_validate(folds: int, config: Path, seed: int = 42) -> tuple[list[Example], list[Prediction]]:
     examples = load_examples(NLU_DATA_DIR)
     by_stratum: dict[tuple[str, str], list[int]] = defaultdict(list)
     for index, (language, _, label) in enumerate(examples):
@@ -150,7 +159,7 @@ def cross_validate(folds: int, config: Path, seed: int = 42) -> tuple[list[Examp
         rng.shuffle(indices)
         for position, index in enumerate(indices):
             fold_of[index] = position % folds
-    predicted: list[str] = [""] * len(examples)
+    predicted: list[Prediction] = [("", False)] * len(examples)
     for fold in range(folds):
         started = time.monotonic()
         train = [e for e, f in zip(examples, fold_of, strict=True) if f != fold]
@@ -166,9 +175,17 @@ def cross_validate(folds: int, config: Path, seed: int = 42) -> tuple[list[Examp
 def write_report(report: dict[str, dict[str, Any]], out_dir: Path, title: str) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "f1.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-    lines = [f"# {title}", "", "| language | examples | intent F1 | intent + faq key F1 |", "|---|---|---|---|"]
+    lines = [
+        f"# {title}",
+        "",
+        "| language | examples | intent F1 | intent + faq key F1 | fallback rate |",
+        "|---|---|---|---|---|",
+    ]
     for language, row in report.items():
-        lines.append(f"| {language} | {row['examples']} | {row['intent_f1']:.3f} | {row['response_f1']:.3f} |")
+        lines.append(
+            f"| {language} | {row['examples']} | {row['intent_f1']:.3f} | {row['response_f1']:.3f} "
+            f"| {row['fallback_rate']:.3f} |"
+        )
     lines += ["", "## Per label F1", ""]
     labels = sorted({label for row in report.values() for label in row["per_label_f1"]})
     lines.append("| label | " + " | ".join(report) + " |")

@@ -128,3 +128,19 @@ async def make_agent(stack: Stack, gateway_url: str) -> AsyncIterator[Callable[.
     await asyncio.sleep(stack.settings.agent_grace_s + 0.5)
     await redis.delete(keys.handoff_queue_key())
     await redis.aclose()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def agent_account(stack: Stack) -> AsyncIterator[Callable[..., Awaitable[str]]]:
+    """Creates agent accounts (password AGENT_PASSWORD) on the shared stack's Redis."""
+    redis = AsyncRedis.from_url(stack.settings.redis_url)
+    await redis.delete(keys.handoff_queue_key())
+
+    async def create(username: str, display_name: str = "", role: AgentRole = AgentRole.AGENT) -> str:
+        await AgentDirectory(redis).add(username, AGENT_PASSWORD, role, display_name or username.capitalize())
+        return username
+
+    yield create
+    await asyncio.sleep(stack.settings.agent_grace_s + 0.5)
+    await redis.delete(keys.handoff_queue_key())
+    await redis.aclose()

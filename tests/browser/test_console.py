@@ -1,0 +1,137 @@
+"""Customer in the widget, agent in the console: both in real Chromium, against the real stack."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest_asyncio
+from playwright.async_api import Browser, Page, expect
+from redis.asyncio import Redis
+
+from bot import keys
+from bot.paths import PROJECT_ROOT
+from bot.stack import Stack
+from tests.browser.test_widget import open_widget, send, stored_session_id
+from tests.conftest import AGENT_PASSWORD
+from tests.helpers import GatewayProcess
+
+SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+CreateAgent = Callable[..., Awaitable[str]]
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def console(browser: Browser) -> AsyncIterator[Page]:
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    page = await context.new_page()
+    yield page
+    await context.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def second_gateway(stack: Stack) -> AsyncIterator[str]:
+    """Another gateway process sharing Redis with the first: a scaled-out deployment."""
+    s = stack.settings
+    gateway = GatewayProcess(
+        REDIS_URL=s.redis_url,
+        RASA_URL=s.resolved_rasa_url,
+        RASA_TOKEN=s.rasa_token,
+        ACTION_SERVER_URL=s.resolved_action_server_url,
+        SESSION_SECRET=s.session_secret,
+    )
+    gateway.start()
+    yield gateway.url
+    gateway.stop()
+
+
+async def log_in(console: Page, url: str, username: str) -> None:
+    await console.goto(f"{url}/console/")
+    await console.get_by_test_id("login-username").fill(username)
+    await console.get_by_test_id("login-password").fill(AGENT_PASSWORD)
+    await console.get_by_test_id("login-submit").click()
+    await expect(console.get_by_test_id("status-select")).to_be_visible()
+
+
+async def handoff_round_trip(
+    page: Page, console: Page, customer_url: str, agent_url: str, username: str, redis: Redis, screenshots: bool
+) -> None:
+    await log_in(console, agent_url, username)
+    await open_widget(page, customer_url, "en")
+    started = time.monotonic()
+    await send(page, "I want to talk to a person")
+    item = console.get_by_test_id("queue-item").first
+    await expect(item).to_be_visible(timeout=10_000)
+    print(f"queued to visible in the console: {time.monotonic() - started:.2f} s")
+    session_id = await stored_session_id(page)
+    await expect(console.locator(f'[data-testid="queue-item"][data-conversation-id="{session_id}"]')).to_be_visible()
+    await (
+        console.locator(f'[data-testid="queue-item"][data-conversation-id="{session_id}"]')
+        .get_by_test_id("claim")
+        .click()
+    )
+
+    transcript = console.get_by_test_id("transcript")
+    await expect(transcript.locator('[data-testid="entry"][data-sender="bot"]').first).to_be_visible(timeout=10_000)
+    await expect(transcript).to_contain_text("I want to talk to a person")
+    await expect(page.get_by_test_id("handoff-banner")).to_contain_text("joined", timeout=10_000)
+
+    await console.get_by_test_id("reply-input").fill("Hello, this is a person. How can I help?")
+    await console.get_by_test_id("reply-send").click()
+    agent_message = page.locator('[data-testid="message"][data-sender="agent"]')
+    await expect(agent_message).to_contain_text("Hello, this is a person", timeout=10_000)
+    await expect(agent_message.get_by_test_id("agent-marker")).to_be_visible()
+
+    await send(page, "My parcel 4711 is late")
+    await expect(transcript).to_contain_text("My parcel 4711 is late", timeout=10_000)
+    if screenshots:
+        await console.screenshot(path=str(SCREENSHOTS / "console.png"))
+        await page.screenshot(path=str(SCREENSHOTS / "widget-agent.png"))
+
+    await console.get_by_test_id("resolve").click()
+    await expect(page.get_by_test_id("rating-5")).to_be_visible(timeout=10_000)
+    await page.get_by_test_id("rating-5").click()
+    await page.get_by_test_id("rating-comment").fill("Fast and friendly")
+    await page.get_by_test_id("rating-submit").click()
+    await expect(page.get_by_test_id("rating-thanks")).to_be_visible(timeout=10_000)
+    episodes = [json.loads(e) for e in await redis.lrange(keys.episodes_key(session_id), 0, -1)]
+    assert episodes[-1]["rating"]["score"] == 5
+    assert episodes[-1]["rating"]["comment"] == "Fast and friendly"
+
+
+async def test_customer_asks_for_a_person_and_an_agent_helps(
+    page: Page, console: Page, gateway_url: str, agent_account: CreateAgent, stack_redis: Redis
+) -> None:
+    username = await agent_account("anna.b", "Anna")
+    await handoff_round_trip(page, console, gateway_url, gateway_url, username, stack_redis, screenshots=True)
+
+
+async def test_customer_and_agent_on_different_gateways(
+    page: Page, console: Page, gateway_url: str, second_gateway: str, agent_account: CreateAgent, stack_redis: Redis
+) -> None:
+    username = await agent_account("bob.b", "Bob")
+    await handoff_round_trip(page, console, second_gateway, gateway_url, username, stack_redis, screenshots=False)
+
+
+async def test_customer_markup_is_text_in_the_console(
+    page: Page, console: Page, gateway_url: str, agent_account: CreateAgent
+) -> None:
+    dialogs: list[str] = []
+    console.on("dialog", lambda dialog: dialogs.append(dialog.message))
+    username = await agent_account("carol.b", "Carol")
+    await log_in(console, gateway_url, username)
+    await open_widget(page, gateway_url, "en")
+    await send(page, "I want to talk to a person")
+    await send(page, "<img src=x onerror=alert(1)>")
+    session_id = await stored_session_id(page)
+    item = console.locator(f'[data-testid="queue-item"][data-conversation-id="{session_id}"]')
+    await expect(item).to_contain_text("<img src=x onerror=alert(1)>", timeout=10_000)
+    await item.get_by_test_id("claim").click()
+    transcript = console.get_by_test_id("transcript")
+    await expect(transcript).to_contain_text("<img src=x onerror=alert(1)>", timeout=10_000)
+    assert await transcript.locator("img").count() == 0
+    assert await console.locator("body img").count() == 0
+    assert dialogs == []
+    response = await console.request.get(f"{gateway_url}/console/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert "unsafe-inline" not in response.headers["content-security-policy"].split("script-src")[1].split(";")[0]

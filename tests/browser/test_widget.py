@@ -1,0 +1,102 @@
+"""The widget on the demo shop page, in real Chromium against the real stack."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.async_api import BrowserContext, Page, expect
+from redis.asyncio import Redis
+
+from bot import keys
+from bot.paths import PROJECT_ROOT
+from tests.helpers import domain_responses
+
+RESPONSES = domain_responses()
+SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+QUESTIONS = {
+    "en": "how can I track my parcel",
+    "hy": "Ինչպե՞ս հետևել իմ ծանրոցին",
+    "fa": "چطور سفارشم رو پیگیری کنم؟",
+    "ms": "macam mana nak jejak bungkusan saya",
+}
+
+
+async def open_widget(page: Page, gateway_url: str, language: str) -> None:
+    await page.goto(f"{gateway_url}/?lang={language}")
+    await page.get_by_test_id("launcher").click()
+    await expect(page.get_by_test_id("input")).to_be_focused()
+
+
+async def send(page: Page, text: str) -> None:
+    await page.get_by_test_id("input").fill(text)
+    await page.get_by_test_id("input").press("Enter")
+
+
+async def stored_session_id(page: Page) -> str:
+    """The session id the widget keeps in localStorage (key ending in ":session")."""
+    raw = await page.evaluate(
+        "() => Object.keys(localStorage).filter(k => k.endsWith(':session')).map(k => localStorage.getItem(k))[0]"
+    )
+    assert isinstance(raw, str), "the widget stored no session"
+    session_id = json.loads(raw)["id"]
+    assert isinstance(session_id, str)
+    return session_id
+
+
+@pytest.mark.parametrize("language", ["en", "hy", "fa", "ms"])
+async def test_chat_in_each_language(page: Page, gateway_url: str, language: str) -> None:
+    await open_widget(page, gateway_url, language)
+    await send(page, QUESTIONS[language])
+    bot = page.locator('[data-testid="message"][data-sender="bot"]')
+    await expect(bot.last).to_be_visible(timeout=20_000)
+    text = await bot.last.inner_text()
+    assert any(answer in text for answer in RESPONSES["utter_faq/order_tracking"][language]), text
+    direction = await page.get_by_test_id("panel").evaluate("element => getComputedStyle(element).direction")
+    assert direction == ("rtl" if language == "fa" else "ltr")
+    await page.screenshot(path=str(SCREENSHOTS / f"widget-{language}.png"))
+
+
+async def test_reload_brings_the_history_back(page: Page, gateway_url: str) -> None:
+    await open_widget(page, gateway_url, "en")
+    await send(page, "hello there")
+    await expect(page.locator('[data-testid="message"][data-sender="bot"]')).to_have_count(1, timeout=20_000)
+    await page.reload()
+    customer = page.locator('[data-testid="message"][data-sender="customer"]')
+    await expect(customer).to_have_count(1, timeout=10_000)
+    await expect(customer.first).to_contain_text("hello there")
+    await expect(page.locator('[data-testid="message"][data-sender="bot"]')).to_have_count(1)
+
+
+async def test_html_in_a_message_is_shown_as_text_and_never_runs(page: Page, gateway_url: str) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog.message))
+    payload = '<img src=x onerror="window.__pwned=1;alert(1)"><script>window.__pwned=2</script>'
+    await open_widget(page, gateway_url, "en")
+    await send(page, payload)
+    customer = page.locator('[data-testid="message"][data-sender="customer"]')
+    await expect(customer.last).to_contain_text("<img src=x", timeout=10_000)
+    await expect(page.locator('[data-testid="message"][data-sender="bot"]').last).to_be_visible(timeout=20_000)
+    assert await page.get_by_test_id("messages").locator("img, script").count() == 0
+    assert await page.evaluate("window.__pwned") is None
+    assert dialogs == []
+
+
+async def test_messages_typed_offline_are_delivered_once(
+    context: BrowserContext, page: Page, gateway_url: str, stack_redis: Redis
+) -> None:
+    await open_widget(page, gateway_url, "en")
+    await send(page, "hello")
+    await expect(page.locator('[data-testid="message"][data-sender="bot"]')).to_have_count(1, timeout=20_000)
+    session_id = await stored_session_id(page)
+    await context.set_offline(True)
+    await expect(page.get_by_test_id("connection-banner")).to_be_visible(timeout=30_000)
+    await send(page, "what payment methods do you accept")
+    await context.set_offline(False)
+    await expect(page.locator('[data-testid="message"][data-sender="bot"]')).to_have_count(2, timeout=40_000)
+    await expect(page.get_by_test_id("connection-banner")).to_be_hidden()
+    raw = await stack_redis.lrange(keys.transcript_key(session_id), 0, -1)
+    texts = [json.loads(item)["text"] for item in raw]
+    assert texts.count("what payment methods do you accept") == 1
+    customer = page.locator('[data-testid="message"][data-sender="customer"]')
+    await expect(customer).to_have_count(2)
