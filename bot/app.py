@@ -14,10 +14,11 @@ from redis.asyncio import Redis
 
 from bot import keys
 from bot.conversations import ConversationStore
-from bot.customer_socket import register_customer_handlers
+from bot.customer_socket import CustomerLimits, register_customer_handlers
 from bot.dialogue import Dialogue
 from bot.paths import PROJECT_ROOT
 from bot.rasa_client import RasaClient
+from bot.rate_limit import RateLimiter
 from bot.settings import Settings
 from handoff.agent_socket import register_agent_handlers
 from handoff.agents import AgentDirectory
@@ -40,6 +41,7 @@ HANDOFF = web.AppKey("handoff", HandoffService)
 BackgroundTasks = set[asyncio.Task[None]]
 BACKGROUND = web.AppKey("background", BackgroundTasks)
 SIO = web.AppKey("sio", socketio.AsyncServer)
+LIMITS = web.AppKey("limits", CustomerLimits)
 
 # Engine.IO refuses packets above this size outright; messages between
 # MAX_MESSAGE_CHARS and this get a clear error event instead.
@@ -58,6 +60,10 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     queue = HandoffQueue(redis)
     agents = AgentDirectory(redis)
     app[AGENTS] = agents
+    app[LIMITS] = CustomerLimits(
+        per_session=RateLimiter(redis, "session", settings.session_messages_per_minute, 60),
+        per_address=RateLimiter(redis, "address", settings.address_messages_per_minute, 60),
+    )
     app[DIALOGUE] = Dialogue(store, rasa, settings.session_secret, queue)
     app[HANDOFF] = HandoffService(store, queue, agents, HandoffNotifier(app[SIO], store, queue, agents))
     yield
@@ -142,7 +148,7 @@ def create_app(settings: Settings) -> web.Application:
     app[BACKGROUND] = set()
     sio.attach(app)
     app.cleanup_ctx.append(_resources)
-    register_customer_handlers(sio, lambda: app[DIALOGUE], lambda: app[HANDOFF], settings)
+    register_customer_handlers(sio, lambda: app[DIALOGUE], lambda: app[HANDOFF], lambda: app[LIMITS], settings)
     register_agent_handlers(sio, lambda: app[HANDOFF], lambda: app[AGENTS], settings.agent_grace_s, app[BACKGROUND])
     register_console_routes(app, lambda: app[AGENTS], SOCKETIO_CLIENT_JS)
     app.router.add_get("/healthz", healthz)

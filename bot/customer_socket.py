@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import socketio
@@ -27,6 +28,7 @@ from bot.protocol import (
     parse_session_request,
     parse_user_message,
 )
+from bot.rate_limit import RateLimiter
 from bot.settings import Settings
 from bot.strings import customer_text
 from handoff.notify import conversation_room
@@ -36,6 +38,7 @@ from handoff.service import HandoffService, customer_history
 log = logging.getLogger(__name__)
 
 SESSION_FIELD = "session_id"
+ADDRESS_FIELD = "address"
 MAX_PAGES_KEPT = 10
 
 
@@ -43,6 +46,7 @@ def register_customer_handlers(
     sio: socketio.AsyncServer,
     get_dialogue: Callable[[], Dialogue],
     get_handoff: Callable[[], HandoffService],
+    get_limits: Callable[[], CustomerLimits],
     settings: Settings,
 ) -> None:
     """Attach the customer protocol to ``sio`` (namespace ``/``)."""
@@ -51,9 +55,14 @@ def register_customer_handlers(
         text = customer_text(language, code.value, **params)
         await sio.emit(CustomerEvent.ERROR, {"code": code.value, "message": text}, to=sid)
 
+    @sio.on("connect")  # type: ignore[untyped-decorator]
+    async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        await sio.save_session(sid, {ADDRESS_FIELD: client_address(environ, settings.trust_forwarded_for)})
+
     async def start_session(sid: str, requested: str | None, language: Language | None) -> str:
         opened = await get_dialogue().open_session(requested, language)
-        await sio.save_session(sid, {SESSION_FIELD: opened.session_id})
+        async with sio.session(sid) as session:
+            session[SESSION_FIELD] = opened.session_id
         await sio.enter_room(sid, conversation_room(opened.session_id))
         await sio.emit(CustomerEvent.SESSION_CONFIRM, opened.session_id, to=sid)
         if opened.resumed:
@@ -130,6 +139,10 @@ def register_customer_handlers(
             await emit_error(sid, error.code, language, **error.params)
             return
         try:
+            if not await within_limits(session.get(ADDRESS_FIELD, "?"), conversation_id):
+                log.warning("rate limited", extra=log_fields(conversation=conversation_id))
+                await emit_error(sid, ProtocolErrorCode.RATE_LIMITED, message.language or DEFAULT_LANGUAGE)
+                return
             accepted = await accept(sid, conversation_id, message)
         except RedisError as error:
             # Nothing was acknowledged: the widget keeps the message and resends it.
@@ -157,6 +170,12 @@ def register_customer_handlers(
         finally:
             await sio.emit(CustomerEvent.TYPING, {"sender": "bot", "on": False}, room=room)
         await send_outcome(accepted.conversation_id, outcome)
+
+    async def within_limits(address: str, conversation_id: str | None) -> bool:
+        limits = get_limits()
+        if not await limits.per_address.allow(address):
+            return False
+        return conversation_id is None or await limits.per_session.allow(conversation_id)
 
     async def accept(sid: str, conversation_id: str | None, message: UserMessage) -> AcceptedMessage:
         if conversation_id is None:
@@ -188,6 +207,23 @@ def register_customer_handlers(
             # The dialogue queued the conversation; tell the customer their place
             # and the agents the new queue.
             await get_handoff().notify.queue_changed()
+
+
+@dataclass(frozen=True)
+class CustomerLimits:
+    per_session: RateLimiter
+    per_address: RateLimiter
+
+
+def client_address(environ: dict[str, Any], trust_forwarded_for: bool) -> str:
+    """The customer's IP address, from the proxy's header only when configured to trust it."""
+    request = environ.get("aiohttp.request")
+    if trust_forwarded_for:
+        forwarded = str(environ.get("HTTP_X_FORWARDED_FOR", "")).split(",")[0].strip()
+        if forwarded:
+            return forwarded
+    remote = getattr(request, "remote", None) or environ.get("REMOTE_ADDR")
+    return str(remote or "unknown")
 
 
 def _language_hint(data: object) -> Language:

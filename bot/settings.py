@@ -55,6 +55,13 @@ class Settings(BaseSettings):
         7 * 24 * 3600, description="Seconds a customer session and its transcript are kept after the last message."
     )
     max_message_chars: int = Field(2000, description="Longest customer message accepted, in characters.")
+    session_messages_per_minute: int = Field(30, description="Messages one customer session may send per minute.")
+    address_messages_per_minute: int = Field(
+        120, description="Messages one IP address may send per minute, all sessions together."
+    )
+    trust_forwarded_for: bool = Field(
+        False, description="Take the client address from X-Forwarded-For (only behind your own proxy)."
+    )
     allowed_origins: str = Field("*", description="Comma-separated origins allowed to embed the widget, or * for any.")
     var_dir: Path = Field(PROJECT_ROOT / "var", description="Where the private Redis, logs and reports live.")
     models_dir: Path = Field(MODELS_DIR, description="Cache of trained models, named by the hash of their inputs.")

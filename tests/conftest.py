@@ -56,6 +56,7 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         rasa_token="test-rasa-token",
         rasa_timeout_s=15.0,
         agent_grace_s=1.0,
+        address_messages_per_minute=100_000,
         var_dir=var_dir,
         models_dir=MODELS_DIR,
     )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import aiohttp
 from redis.asyncio import Redis
 
 from bot import keys
 from bot.sessions import issue_session_id
-from tests.helpers import CustomerClient
+from bot.stack import Stack
+from tests.helpers import CustomerClient, GatewayProcess, RedisServer
 
 
 async def transcript_length(redis: Redis, session_id: str | None) -> int:
@@ -105,3 +108,39 @@ async def test_quick_messages_keep_their_order(customer: CustomerClient, stack_r
 
     customer_texts = [json.loads(item)["text"] for item in raw if json.loads(item)["sender"] == "customer"]
     assert customer_texts == texts
+
+
+async def test_floods_are_refused_per_session_and_per_address(stack: Stack, tmp_path: Path) -> None:
+    # A Redis of its own: the counters of 127.0.0.1 are shared by every gateway on one Redis.
+    redis_server = RedisServer(tmp_path)
+    redis_server.start()
+    s = stack.settings
+    gateway = GatewayProcess(
+        REDIS_URL=redis_server.url,
+        RASA_URL=s.resolved_rasa_url,
+        RASA_TOKEN=s.rasa_token,
+        ACTION_SERVER_URL=s.resolved_action_server_url,
+        SESSION_SECRET=s.session_secret,
+        SESSION_MESSAGES_PER_MINUTE="3",
+        ADDRESS_MESSAGES_PER_MINUTE="5",
+    )
+    gateway.start()
+    first, second = CustomerClient(gateway.url), CustomerClient(gateway.url)
+    try:
+        await first.connect()
+        for i in range(4):
+            await first.send(f"thanks {i}", customData={"language": "fa"})
+        error = await first.next("error_message")
+        assert error["code"] == "rate_limited" and "لطفاً" in error["message"]
+        assert [(await first.next("message_ack"))["seq"] for _ in range(3)] == [1, 3, 5]
+        await second.connect()
+        for i in range(3):
+            await second.send(f"hello {i}")
+        # The address allows 5 in the minute: first used 4, so second gets one in.
+        assert (await second.next("message_ack"))["seq"] == 1
+        assert (await second.next("error_message"))["code"] == "rate_limited"
+    finally:
+        await first.close()
+        await second.close()
+        gateway.stop()
+        redis_server.stop()
