@@ -23,6 +23,7 @@ from bot.settings import Settings
 from handoff.agent_socket import register_agent_handlers
 from handoff.agents import AgentDirectory
 from handoff.console_api import register_console_routes
+from handoff.hours import BusinessHours
 from handoff.notify import HandoffNotifier
 from handoff.queue import HandoffQueue
 from handoff.service import HandoffService
@@ -65,7 +66,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         per_address=RateLimiter(redis, "address", settings.address_messages_per_minute, 60),
     )
     app[DIALOGUE] = Dialogue(store, rasa, settings.session_secret, queue)
-    app[HANDOFF] = HandoffService(store, queue, agents, HandoffNotifier(app[SIO], store, queue, agents))
+    hours = BusinessHours(settings.business_hours, settings.business_timezone)
+    app[HANDOFF] = HandoffService(store, queue, agents, HandoffNotifier(app[SIO], store, queue, agents, hours))
     yield
     tasks: BackgroundTasks = app[BACKGROUND]
     for task in tasks:
@@ -150,7 +152,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_resources)
     register_customer_handlers(sio, lambda: app[DIALOGUE], lambda: app[HANDOFF], lambda: app[LIMITS], settings)
     register_agent_handlers(sio, lambda: app[HANDOFF], lambda: app[AGENTS], settings.agent_grace_s, app[BACKGROUND])
-    register_console_routes(app, lambda: app[AGENTS], SOCKETIO_CLIENT_JS)
+    register_console_routes(app, lambda: app[AGENTS], lambda: app[HANDOFF], SOCKETIO_CLIENT_JS)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/widget.js", _static_file(WIDGET_DIR / "dist" / "widget.js", "text/javascript; charset=utf-8"))

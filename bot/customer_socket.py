@@ -127,6 +127,13 @@ def register_customer_handlers(
             return {"ok": False}
         return {"ok": await get_handoff().rate(conversation_id, data.get("score"), data.get("comment"))}
 
+    @sio.on(CustomerEvent.OFFLINE_TICKET)  # type: ignore[untyped-decorator]
+    async def offline_ticket(sid: str, data: Any = None) -> dict[str, bool]:
+        conversation_id = (await sio.get_session(sid)).get(SESSION_FIELD)
+        if not conversation_id or not isinstance(data, dict):
+            return {"ok": False}
+        return {"ok": await get_handoff().leave_offline_ticket(conversation_id, data.get("email"), data.get("message"))}
+
     @sio.on(CustomerEvent.USER_UTTERED)  # type: ignore[untyped-decorator]
     async def user_uttered(sid: str, data: Any = None) -> None:
         session = await sio.get_session(sid)

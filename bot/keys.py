@@ -84,3 +84,8 @@ def online_agents_key() -> str:
 def login_failures_key(subject: str) -> str:
     """Counter of failed logins for one username or address."""
     return f"{PREFIX}:login-failures:{subject}"
+
+
+def offline_tickets_key() -> str:
+    """List of JSON offline tickets (message and email left while no one could answer), newest first."""
+    return f"{PREFIX}:handoff:offline-tickets"

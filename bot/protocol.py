@@ -37,6 +37,7 @@ class CustomerEvent(enum.StrEnum):
     HISTORY_REQUEST = "history_request"
     REQUEST_HANDOFF = "request_handoff"
     RATING = "rating"
+    OFFLINE_TICKET = "offline_ticket"
     # server -> client
     SESSION_CONFIRM = "session_confirm"
     BOT_UTTERED = "bot_uttered"

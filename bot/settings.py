@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     allowed_origins: str = Field("*", description="Comma-separated origins allowed to embed the widget, or * for any.")
     var_dir: Path = Field(PROJECT_ROOT / "var", description="Where the private Redis, logs and reports live.")
     models_dir: Path = Field(MODELS_DIR, description="Cache of trained models, named by the hash of their inputs.")
+    business_hours: str = Field(
+        "", description="When the team answers, e.g. 'Mon-Fri 09:00-18:00, Sat 10:00-14:00'. Empty: always."
+    )
+    business_timezone: str = Field("UTC", description="Time zone of BUSINESS_HOURS (IANA name, e.g. Asia/Yerevan).")
     agent_grace_s: float = Field(
         30.0, description="Seconds an agent's console may be gone before their chats return to the queue."
     )

@@ -25,6 +25,7 @@ class AgentEvent(enum.StrEnum):
     MESSAGE = "message"
     CUSTOMER_TYPING = "customer_typing"
     CONVERSATION_UPDATE = "conversation_update"
+    OFFLINE_TICKET = "offline_ticket"
 
 
 class AgentRequestError(Exception):

@@ -8,6 +8,7 @@ from pathlib import Path
 from aiohttp import web
 
 from handoff.agents import Agent, AgentDirectory, LoginRefused, TooManyLoginFailures
+from handoff.service import HandoffService
 
 CONSOLE_DIR = Path(__file__).parent / "console"
 CONSOLE_CSP = (
@@ -25,7 +26,10 @@ def bearer_token(request: web.Request) -> str | None:
 
 
 def register_console_routes(
-    app: web.Application, get_agents: Callable[[], AgentDirectory], socketio_client_js: Path
+    app: web.Application,
+    get_agents: Callable[[], AgentDirectory],
+    get_service: Callable[[], HandoffService],
+    socketio_client_js: Path,
 ) -> None:
     """``/api/agent/*`` and ``/console/``."""
 
@@ -65,6 +69,10 @@ def register_console_routes(
     async def me(request: web.Request) -> web.Response:
         return web.json_response({"agent": (await authenticated(request)).to_public()})
 
+    async def tickets(request: web.Request) -> web.Response:
+        await authenticated(request)
+        return web.json_response({"tickets": await get_service().offline_tickets()})
+
     async def console_file(request: web.Request) -> web.StreamResponse:
         name = request.match_info.get("name") or "index.html"
         path = socketio_client_js if name == "socket.io.esm.min.js" else CONSOLE_DIR / name
@@ -87,6 +95,7 @@ def register_console_routes(
     app.router.add_post("/api/agent/login", login)
     app.router.add_post("/api/agent/logout", logout)
     app.router.add_get("/api/agent/me", me)
+    app.router.add_get("/api/agent/tickets", tickets)
     app.router.add_get("/console", console_root)
     app.router.add_get("/console/", console_file)
     app.router.add_get(r"/console/{name:[A-Za-z0-9_.-]+}", console_file)

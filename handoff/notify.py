@@ -16,6 +16,7 @@ from bot.conversations import ConversationStore, Sender, TranscriptEntry
 from bot.protocol import CustomerEvent
 from handoff.agent_protocol import AgentEvent
 from handoff.agents import AgentDirectory
+from handoff.hours import BusinessHours
 from handoff.queue import HandoffQueue
 
 log = logging.getLogger(__name__)
@@ -38,12 +39,22 @@ def agent_room(username: str) -> str:
 
 class HandoffNotifier:
     def __init__(
-        self, sio: socketio.AsyncServer, store: ConversationStore, queue: HandoffQueue, agents: AgentDirectory
+        self,
+        sio: socketio.AsyncServer,
+        store: ConversationStore,
+        queue: HandoffQueue,
+        agents: AgentDirectory,
+        hours: BusinessHours,
     ) -> None:
         self.sio = sio
         self.store = store
         self.queue = queue
         self.agents = agents
+        self.hours = hours
+
+    async def team_available(self) -> bool:
+        """Within business hours, with at least one agent online."""
+        return self.hours.is_open() and await self.agents.online_count() > 0
 
     async def to_customer(self, conversation_id: str, event: str, payload: Any) -> None:
         await self.sio.emit(event, payload, room=conversation_room(conversation_id))
@@ -56,6 +67,7 @@ class HandoffNotifier:
     async def queue_changed(self) -> None:
         """Send agents the queue, and every waiting customer their place in it."""
         waiting = await self.queue.waiting()
+        available = await self.team_available()
         items = []
         for position, item in enumerate(waiting, start=1):
             public = item.to_public()
@@ -70,6 +82,8 @@ class HandoffNotifier:
                     "position": position,
                     "estimated_wait_s": round(await self.queue.estimated_wait_s(position)),
                     "agents_online": await self.agents.online_count(),
+                    # False: nobody can answer now; the widget offers to leave a message.
+                    "team_available": available,
                 },
             )
         payload = {"waiting": items, "agents_online": await self.agents.online_count()}

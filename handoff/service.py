@@ -10,22 +10,28 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
+import time
 from pathlib import Path
 from typing import Any
 
+from bot import keys
 from bot.conversations import CUSTOMER_VISIBLE, ConversationState, ConversationStore, Sender, TranscriptEntry
 from bot.language import Language
 from bot.logs import log_fields
 from bot.protocol import CustomerEvent
 from handoff.agent_protocol import AgentEvent, AgentRequestError
 from handoff.agents import Agent, AgentDirectory, AgentRole
-from handoff.notify import HandoffNotifier
+from handoff.notify import AGENT_NAMESPACE, AGENTS_ROOM, HandoffNotifier
 from handoff.queue import ClaimResult, HandoffQueue
 from handoff.reasons import HandoffSignal
 
 log = logging.getLogger(__name__)
 
 MAX_COMMENT_CHARS = 1000
+MAX_TICKET_CHARS = 4000
+MAX_TICKETS_KEPT = 1000
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 CANNED_DIR = Path(__file__).parent / "canned"
 
 
@@ -64,6 +70,38 @@ class HandoffService:
         if conversation is not None and conversation.state is ConversationState.ASSIGNED:
             payload = {"conversation_id": conversation_id, "on": on}
             await self.notify.to_agents_of(conversation_id, AgentEvent.CUSTOMER_TYPING, payload, conversation.agent)
+
+    async def leave_offline_ticket(self, conversation_id: str, email: object, message: object) -> bool:
+        """Keep a message and an email address for the team, when nobody can answer now."""
+        if not (isinstance(email, str) and EMAIL.fullmatch(email.strip()) and len(email) <= 254):
+            return False
+        if not (isinstance(message, str) and message.strip() and len(message) <= MAX_TICKET_CHARS):
+            return False
+        conversation = await self.store.get(conversation_id)
+        if conversation is None:
+            return False
+        ticket = {
+            "conversation_id": conversation_id,
+            "email": email.strip(),
+            "message": message.strip(),
+            "language": conversation.language,
+            "created_at": time.time(),
+        }
+        await self.store.append(
+            conversation_id,
+            TranscriptEntry(Sender.CUSTOMER, message.strip(), conversation.language, extra={"email": email.strip()}),
+        )
+        async with self.store.redis.pipeline(transaction=True) as pipe:
+            pipe.lpush(keys.offline_tickets_key(), json.dumps(ticket, ensure_ascii=False))
+            pipe.ltrim(keys.offline_tickets_key(), 0, MAX_TICKETS_KEPT - 1)
+            await pipe.execute()
+        await self.notify.sio.emit(AgentEvent.OFFLINE_TICKET, ticket, room=AGENTS_ROOM, namespace=AGENT_NAMESPACE)
+        log.info("offline ticket", extra=log_fields(conversation=conversation_id, language=conversation.language))
+        return True
+
+    async def offline_tickets(self, limit: int = 100) -> list[dict[str, Any]]:
+        raw = await self.store.redis.lrange(keys.offline_tickets_key(), 0, limit - 1)
+        return [json.loads(item) for item in raw]
 
     async def rate(self, conversation_id: str, score: object, comment: object) -> bool:
         if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:

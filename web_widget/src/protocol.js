@@ -49,6 +49,7 @@ export function userUtteredPayload(item, sessionId) {
     client_message_id: item.clientMessageId,
     customData: { language: item.language },
   };
+  if (item.page) payload.customData.page = item.page;
   if (sessionId) payload.session_id = sessionId; // only read by servers that got no session_request
   return payload;
 }

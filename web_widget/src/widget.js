@@ -249,7 +249,13 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
   // --- customer actions ----------------------------------------------------
 
   function sendMessage(text, display) {
-    const item = { clientMessageId: newClientMessageId(), text, language: i18n.language, createdAt: Date.now() };
+    const item = {
+      clientMessageId: newClientMessageId(),
+      text,
+      language: i18n.language,
+      createdAt: Date.now(),
+      page: window.location.href, // shown to the agent as "pages visited"
+    };
     if (display !== text) {
       item.display = display;
       titles[item.clientMessageId] = display;
