@@ -191,3 +191,27 @@ async def test_customer_and_agent_on_different_gateway_processes(stack: Stack, m
     finally:
         await customer.close()
         second.stop()
+
+
+async def test_nobody_online_lets_the_customer_leave_a_message(
+    customer: CustomerClient, make_agent: MakeAgent, gateway_url: str
+) -> None:
+    await ask_for_person(customer)
+    status = await customer.next("handoff_status")
+    assert status["state"] == "queued" and status["team_available"] is False and status["agents_online"] == 0
+    refused = await customer.sio.call("offline_ticket", {"email": "not-an-email", "message": "hi"}, timeout=10)
+    assert refused == {"ok": False}
+    left = await customer.sio.call(
+        "offline_ticket", {"email": "sara@example.com", "message": "پیامم را بعداً جواب دهید"}, timeout=10
+    )
+    assert left == {"ok": True}
+    agent = await make_agent("ivan")
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{gateway_url}/api/agent/tickets", headers={"Authorization": f"Bearer {agent.token}"}) as response,
+    ):
+        tickets = (await response.json())["tickets"]
+    assert tickets[0]["email"] == "sara@example.com"
+    assert tickets[0]["conversation_id"] == customer.session_id
+    async with aiohttp.ClientSession() as http, http.get(f"{gateway_url}/api/agent/tickets") as response:
+        assert response.status == 401
