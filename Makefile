@@ -12,6 +12,7 @@ run: setup
 	.venv/bin/python -m bot.stack
 
 test: setup lint typecheck train
+	cd web_widget && npm test --silent
 	.venv/bin/python -m pytest
 
 setup: system python widget
