@@ -148,6 +148,16 @@ class ConversationStore:
         value = await self.redis.hget(keys.conversation_key(conversation_id), name)
         return value.decode() if isinstance(value, bytes) else value
 
+    async def recent(self, conversation_id: str, count: int) -> list[TranscriptEntry]:
+        """The last ``count`` entries, oldest first."""
+        key = keys.transcript_key(conversation_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.llen(key)
+            pipe.lrange(key, -count, -1)
+            length, raw = await pipe.execute()
+        first_seq = int(length) - len(raw) + 1
+        return [TranscriptEntry.from_json(item, first_seq + index) for index, item in enumerate(raw)]
+
     async def accept_client_message_id(self, conversation_id: str, client_message_id: str) -> bool:
         """True the first time an id is seen in this conversation, False for a resend."""
         key = keys.client_message_ids_key(conversation_id)

@@ -62,7 +62,10 @@ def register_customer_handlers(
     async def start_session(sid: str, requested: str | None, language: Language | None) -> str:
         opened = await get_dialogue().open_session(requested, language)
         async with sio.session(sid) as session:
+            previous = session.get(SESSION_FIELD)
             session[SESSION_FIELD] = opened.session_id
+        if previous and previous != opened.session_id:
+            await sio.leave_room(sid, conversation_room(previous))
         await sio.enter_room(sid, conversation_room(opened.session_id))
         await sio.emit(CustomerEvent.SESSION_CONFIRM, opened.session_id, to=sid)
         if opened.resumed:
@@ -110,8 +113,9 @@ def register_customer_handlers(
 
     @sio.on(CustomerEvent.REQUEST_HANDOFF)  # type: ignore[untyped-decorator]
     async def request_handoff(sid: str, data: Any = None) -> None:
-        conversation_id = (await sio.get_session(sid)).get(SESSION_FIELD)
-        if conversation_id:
+        session = await sio.get_session(sid)
+        conversation_id = session.get(SESSION_FIELD)
+        if conversation_id and await within_limits(session.get(ADDRESS_FIELD, "?"), conversation_id):
             await get_handoff().request(conversation_id, HandoffSignal.for_reason(HandoffReason.CUSTOMER_REQUEST))
 
     @sio.on(CustomerEvent.TYPING)  # type: ignore[untyped-decorator]
@@ -129,8 +133,11 @@ def register_customer_handlers(
 
     @sio.on(CustomerEvent.OFFLINE_TICKET)  # type: ignore[untyped-decorator]
     async def offline_ticket(sid: str, data: Any = None) -> dict[str, bool]:
-        conversation_id = (await sio.get_session(sid)).get(SESSION_FIELD)
+        session = await sio.get_session(sid)
+        conversation_id = session.get(SESSION_FIELD)
         if not conversation_id or not isinstance(data, dict):
+            return {"ok": False}
+        if not await within_limits(session.get(ADDRESS_FIELD, "?"), conversation_id):
             return {"ok": False}
         return {"ok": await get_handoff().leave_offline_ticket(conversation_id, data.get("email"), data.get("message"))}
 

@@ -25,6 +25,7 @@ AGENT_NAMESPACE = "/agent"
 AGENTS_ROOM = "agents"
 SUPERVISORS_ROOM = "supervisors"
 QUEUE_PREVIEW_CHARS = 140
+PREVIEW_LOOKBACK = 20
 
 
 def conversation_room(conversation_id: str) -> str:
@@ -68,6 +69,8 @@ class HandoffNotifier:
         """Send agents the queue, and every waiting customer their place in it."""
         waiting = await self.queue.waiting()
         available = await self.team_available()
+        online = await self.agents.online_count()
+        per_position = await self.queue.wait_per_position_s()
         items = []
         for position, item in enumerate(waiting, start=1):
             public = item.to_public()
@@ -80,17 +83,17 @@ class HandoffNotifier:
                     "state": "queued",
                     "reason": item.reason,
                     "position": position,
-                    "estimated_wait_s": round(await self.queue.estimated_wait_s(position)),
-                    "agents_online": await self.agents.online_count(),
+                    "estimated_wait_s": round(await self.queue.estimated_wait_s(position, per_position)),
+                    "agents_online": online,
                     # False: nobody can answer now; the widget offers to leave a message.
                     "team_available": available,
                 },
             )
-        payload = {"waiting": items, "agents_online": await self.agents.online_count()}
+        payload = {"waiting": items, "agents_online": online}
         await self.sio.emit(AgentEvent.QUEUE, payload, room=AGENTS_ROOM, namespace=AGENT_NAMESPACE)
 
     async def _preview(self, conversation_id: str) -> str:
-        for entry in reversed(await self.store.transcript(conversation_id)):
+        for entry in reversed(await self.store.recent(conversation_id, PREVIEW_LOOKBACK)):
             if entry.sender is Sender.CUSTOMER:
                 return entry.text[:QUEUE_PREVIEW_CHARS]
         return ""

@@ -29,6 +29,7 @@ PRIORITY_SPAN: Final = 10
 PRIORITY_WEIGHT: Final = 1e10
 RECENT_WAITS_KEPT: Final = 50
 DEFAULT_WAIT_PER_POSITION_S: Final = 120.0
+MIN_ESTIMATE_S: Final = 30.0
 
 # KEYS[1] queue, KEYS[2] conversation hash, KEYS[3] the agent's conversation set
 # ARGV[1] conversation id, ARGV[2] agent username, ARGV[3] now, ARGV[4] capacity
@@ -129,13 +130,18 @@ class HandoffQueue:
         rank = await self.redis.zrank(keys.handoff_queue_key(), conversation_id)
         return None if rank is None else int(rank) + 1  # type: ignore[arg-type]
 
-    async def estimated_wait_s(self, position: int) -> float:
-        """Average of recent waits, scaled by position and the agents online."""
+    async def wait_per_position_s(self) -> float:
+        """Average of recent waits, shared by the agents online: what one place in line costs."""
         raw = await self.redis.lrange(keys.recent_waits_key(), 0, -1)
         waits = [float(_text(item)) for item in raw]
         per_position = sum(waits) / len(waits) if waits else DEFAULT_WAIT_PER_POSITION_S
         online = max(1, int(await self.redis.scard(keys.online_agents_key())))
-        return max(30.0, per_position * position / online)
+        return per_position / online
+
+    async def estimated_wait_s(self, position: int, per_position_s: float | None = None) -> float:
+        """Estimated wait of the customer at ``position``, at least 30 seconds."""
+        per_position = await self.wait_per_position_s() if per_position_s is None else per_position_s
+        return max(MIN_ESTIMATE_S, per_position * position)
 
     async def waiting(self, limit: int = 200) -> list[Waiting]:
         """The queue, first in line first."""

@@ -39,3 +39,10 @@ async def test_client_message_ids_accepted_once(redis_client: Redis) -> None:
     assert await store.accept_client_message_id("c1", "m1")
     assert not await store.accept_client_message_id("c1", "m1")
     assert await store.accept_client_message_id("c2", "m1")
+
+
+async def test_recent_entries_keep_their_numbers(redis_client: Redis) -> None:
+    store = ConversationStore(redis_client, ttl_s=60)
+    for i in range(5):
+        await store.append("c1", TranscriptEntry(Sender.CUSTOMER, f"m{i}", "en"))
+    assert [(e.seq, e.text) for e in await store.recent("c1", 2)] == [(4, "m3"), (5, "m4")]

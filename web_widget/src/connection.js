@@ -8,6 +8,8 @@ import { ClientEvent, ServerEvent, sessionRequestPayload } from "./protocol.js";
 
 const RETRY_FIRST_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
+/** How long to wait for the acknowledgement of a `call`. */
+const ACK_TIMEOUT_MS = 10_000;
 
 /**
  * `handlers`: {connected, disconnected, failed, sessionConfirmed(id), botUttered,
@@ -79,6 +81,18 @@ export function createConnection(serverUrl, currentSessionId, handlers) {
       if (!socket.connected) return false;
       socket.emit(event, payload);
       return true;
+    },
+    /**
+     * Send now with an acknowledgement callback; resolves to the server's answer
+     * (an object), or null when not connected or no answer came in time.
+     */
+    call(event, payload) {
+      if (!socket.connected) return Promise.resolve(null);
+      return new Promise((resolve) => {
+        socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (error, answer) => {
+          resolve(!error && answer && typeof answer === "object" ? answer : null);
+        });
+      });
     },
   };
 }

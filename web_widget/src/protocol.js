@@ -9,6 +9,7 @@ export const ClientEvent = Object.freeze({
   TYPING: "typing",
   REQUEST_HANDOFF: "request_handoff",
   RATING: "rating",
+  OFFLINE_TICKET: "offline_ticket",
 });
 
 export const ServerEvent = Object.freeze({
@@ -59,6 +60,11 @@ export function ratingPayload(score, comment) {
   const trimmed = (comment || "").trim();
   if (trimmed) payload.comment = trimmed;
   return payload;
+}
+
+/** `offline_ticket`: the email address and message left for the team, trimmed. */
+export function offlineTicketPayload(email, message) {
+  return { email: String(email || "").trim(), message: String(message || "").trim() };
 }
 
 function asString(value) {
@@ -122,11 +128,14 @@ export function messageFromHistoryEntry(entry) {
   };
 }
 
-/** `handoff_status` normalised: `{state, position, waitSeconds, agentName}`. */
+/**
+ * `handoff_status` normalised: `{state, position, waitSeconds, agentName, teamAvailable}`.
+ * `teamAvailable` is false only when the server says so (`team_available: false`).
+ */
 export function parseHandoffStatus(data) {
   const state = data && Object.values(HandoffState).includes(data.state) ? data.state : null;
   if (!state) return null;
   const position = Number.isInteger(data.position) && data.position > 0 ? data.position : null;
   const wait = typeof data.estimated_wait_s === "number" && data.estimated_wait_s >= 0 ? data.estimated_wait_s : null;
-  return { state, position, waitSeconds: wait, agentName: agentNameOf(data) };
+  return { state, position, waitSeconds: wait, agentName: agentNameOf(data), teamAvailable: data.team_available !== false };
 }
