@@ -6,7 +6,7 @@ UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test setup system python widget lint typecheck evaluate evaluate-test train clean
+.PHONY: run test setup system python widget lint typecheck evaluate evaluate-test train bench clean
 
 run: setup
 	.venv/bin/python -m bot.stack
@@ -65,3 +65,6 @@ evaluate-test: python
 
 clean:
 	rm -rf .venv .venv-rasa .tools web_widget/node_modules web_widget/dist var
+
+bench: setup train
+	.venv/bin/python -m benchmarks.bench_gateway

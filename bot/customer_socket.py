@@ -90,7 +90,7 @@ def register_customer_handlers(
     async def session_request(sid: str, data: Any = None) -> None:
         request = parse_session_request(data)
         try:
-            await start_session(sid, request.session_id, None)
+            await start_session(sid, request.session_id, request.language)
         except RedisError as error:
             log.error("session_request failed: redis: %s", error)
             await emit_error(sid, ProtocolErrorCode.SERVICE_UNAVAILABLE, DEFAULT_LANGUAGE)

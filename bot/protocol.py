@@ -69,6 +69,8 @@ class ProtocolError(Exception):
 @dataclass(frozen=True)
 class SessionRequest:
     session_id: str | None
+    #: The page's language, for a new session (our widget sends it).
+    language: Language | None = None
 
 
 @dataclass(frozen=True)
@@ -81,12 +83,14 @@ class UserMessage:
 
 
 def parse_session_request(data: object) -> SessionRequest:
-    """``{session_id?}``; anything else counts as a request for a new session."""
-    if isinstance(data, dict):
-        session_id = data.get("session_id")
-        if isinstance(session_id, str) and session_id:
-            return SessionRequest(session_id[:200])
-    return SessionRequest(None)
+    """``{session_id?, language?}``; anything else counts as a request for a new session."""
+    if not isinstance(data, dict):
+        return SessionRequest(None)
+    session_id = data.get("session_id")
+    language = parse_language_tag(data.get("language"))
+    if isinstance(session_id, str) and session_id:
+        return SessionRequest(session_id[:200], language)
+    return SessionRequest(None, language)
 
 
 def _metadata_of(data: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,7 @@
 const LOGIN_URL = "/api/agent/login";
 const LOGOUT_URL = "/api/agent/logout";
 const ME_URL = "/api/agent/me";
+const TICKETS_URL = "/api/agent/tickets";
 
 const TOKEN_KEY = "console.token";
 const AGENT_KEY = "console.agent";
@@ -71,6 +72,19 @@ export async function fetchMe(token) {
   if (!response.ok) throw new Error(`GET ${ME_URL}: HTTP ${response.status}`);
   const body = await response.json();
   return normaliseAgent(body && body.agent);
+}
+
+/**
+ * GET /api/agent/tickets: the messages customers left while nobody could answer,
+ * newest first; null when the token is no longer valid (401). Rejects when the
+ * server cannot be asked or answers otherwise.
+ */
+export async function fetchTickets(token) {
+  const response = await fetch(TICKETS_URL, { headers: { Authorization: `Bearer ${token}`, Accept: "application/json" }, credentials: "same-origin" });
+  if (response.status === 401) return null;
+  if (!response.ok) throw new Error(`GET ${TICKETS_URL}: HTTP ${response.status}`);
+  const body = await response.json();
+  return body && Array.isArray(body.tickets) ? body.tickets : [];
 }
 
 function normaliseAgent(agent) {

@@ -12,7 +12,7 @@ const RETRY_MAX_MS = 30_000;
 
 /**
  * `handlers`: {connected, disconnected(reason), failed(error), unauthorized,
- * queue, myConversations, message, customerTyping, conversationUpdate}; each
+ * queue, myConversations, message, customerTyping, conversationUpdate, offlineTicket}; each
  * server event's handler is given its payload (an object, never null).
  */
 export function createConnection(token, handlers) {
@@ -64,6 +64,7 @@ export function createConnection(token, handlers) {
     [ServerEvent.MESSAGE]: handlers.message,
     [ServerEvent.CUSTOMER_TYPING]: handlers.customerTyping,
     [ServerEvent.CONVERSATION_UPDATE]: handlers.conversationUpdate,
+    [ServerEvent.OFFLINE_TICKET]: handlers.offlineTicket,
   };
   for (const [event, handler] of Object.entries(serverEvents)) {
     socket.on(event, (payload) => handler(payload && typeof payload === "object" ? payload : {}));

@@ -2,7 +2,7 @@
 // the store (what is known) to the views (what is shown). Protocol:
 // docs/agent-protocol.md.
 
-import { LoginError, fetchMe, login, logout, session } from "./api.js";
+import { LoginError, fetchMe, fetchTickets, login, logout, session } from "./api.js";
 import { createComposer, MessageKind } from "./composer.js";
 import { createConnection } from "./connection.js";
 import { createConversationView } from "./conversation-view.js";
@@ -12,10 +12,12 @@ import { createNotice } from "./notice.js";
 import { AgentStatus, ClientEvent, ConversationState, ErrorCode, errorMessage } from "./protocol.js";
 import { createQueueView } from "./queue-view.js";
 import { createStore } from "./store.js";
+import { createTicketsView } from "./tickets-view.js";
 
 const TITLE = "Support console";
 const TICK_MS = 1_000;
 const SESSION_ENDED = "Your session has ended. Please sign in again.";
+const TICKETS_FAILED = "Could not load the messages left while we were away.";
 
 const ui = {
   loginView: byId("login-view"),
@@ -39,6 +41,10 @@ let connection = null;
 let token = null;
 let status = AgentStatus.ONLINE;
 let ticker = null;
+/** Whether this session's socket has connected before (a later connect is a reconnection). */
+let connectedBefore = false;
+/** Bumped for every tickets request: only the latest one's answer is shown. */
+let ticketsRequest = 0;
 
 const queueView = createQueueView(
   { list: byId("queue"), empty: byId("queue-empty"), count: byId("queue-count"), agentsOnline: byId("agents-online") },
@@ -73,6 +79,17 @@ const conversationView = createConversationView(
     contextBody: byId("context-body"),
   },
   composer,
+);
+const ticketsView = createTicketsView(
+  {
+    list: byId("offline-tickets"),
+    empty: byId("offline-tickets-empty"),
+    count: byId("offline-tickets-count"),
+    error: byId("offline-tickets-error"),
+    errorText: byId("offline-tickets-error-text"),
+    retry: byId("offline-tickets-retry"),
+  },
+  { onRetry: () => loadTickets() },
 );
 const notice = createNotice({ bar: byId("notice"), text: byId("notice-text"), dismiss: byId("notice-dismiss") });
 
@@ -116,6 +133,9 @@ function startConsole(sessionToken, agent) {
   ui.consoleView.hidden = false;
   setConnectionState("connecting", "Connecting…");
   renderAll();
+  connectedBefore = false;
+  ticketsView.clear();
+  loadTickets();
   connection = createConnection(token, {
     connected: onConnected,
     disconnected: () => {
@@ -130,6 +150,7 @@ function startConsole(sessionToken, agent) {
     message: onMessage,
     customerTyping: onCustomerTyping,
     conversationUpdate: onConversationUpdate,
+    offlineTicket: onOfflineTicket,
   });
   connection.start();
   clearInterval(ticker);
@@ -149,6 +170,7 @@ function endSession(message = "") {
   store = createStore();
   queueView.clear();
   conversationsView.clear();
+  ticketsView.clear();
   composer.reset();
   conversationView.clear();
   notice.hide();
@@ -175,6 +197,9 @@ async function onConnected() {
   if (!ack.ok) showNotice(`Could not set your status: ${errorMessage(ack)}`);
   // Entries may have been missed while disconnected: reload the open conversation.
   if (store.selectedId) refreshConversation(store.selectedId);
+  // Tickets may have been left meanwhile (the first connection follows the load at sign-in).
+  if (connectedBefore) loadTickets();
+  connectedBefore = true;
 }
 
 function showStatus() {
@@ -223,6 +248,37 @@ function onConversationUpdate({ conversation }) {
   if (!store.updateConversation(conversation)) return;
   renderList();
   if (conversation.conversation_id === store.selectedId) renderPane();
+}
+
+/** A customer left a message while nobody could answer: show it, and fetch the list again. */
+function onOfflineTicket(payload) {
+  if (store.addTicket(payload)) ticketsView.render(store.tickets);
+  loadTickets();
+}
+
+// ---- messages left while we were away ----------------------------------------
+
+/** GET /api/agent/tickets and show the answer, unless the session ended or a newer request went out. */
+async function loadTickets() {
+  const requestToken = token;
+  if (!requestToken) return;
+  const current = ++ticketsRequest;
+  const stale = () => requestToken !== token || current !== ticketsRequest;
+  let tickets;
+  try {
+    tickets = await fetchTickets(requestToken);
+  } catch (error) {
+    console.warn("console: could not load offline tickets", error);
+    if (!stale()) ticketsView.showError(TICKETS_FAILED);
+    return;
+  }
+  if (stale()) return;
+  if (tickets === null) {
+    endSession(SESSION_ENDED);
+    return;
+  }
+  store.setTickets(tickets);
+  ticketsView.render(store.tickets);
 }
 
 // ---- agent actions ----------------------------------------------------------

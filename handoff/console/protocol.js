@@ -22,6 +22,7 @@ export const ServerEvent = Object.freeze({
   MESSAGE: "message",
   CUSTOMER_TYPING: "customer_typing",
   CONVERSATION_UPDATE: "conversation_update",
+  OFFLINE_TICKET: "offline_ticket",
 });
 
 export const AgentStatus = Object.freeze({ ONLINE: "online", AWAY: "away" });

@@ -1,5 +1,6 @@
 // What the console knows: the queue, the agent's conversations with their
-// transcripts, contexts, unread counts and typing state, and which one is open.
+// transcripts, contexts, unread counts and typing state, which one is open, and
+// the messages customers left while nobody could answer (offline tickets).
 // Plain data and rules, no DOM and no socket: views read it, console.js feeds it.
 
 import { ConversationState, Sender, isAgent } from "./protocol.js";
@@ -9,6 +10,23 @@ const TYPING_EXPIRY_MS = 10_000;
 
 /** Senders whose new entries count as unread; agents' own replies and notes do not. */
 const UNREAD_SENDERS = new Set([Sender.CUSTOMER, Sender.BOT, Sender.SYSTEM]);
+
+/** A ticket as shown, or null when it lacks an email address or a message. */
+function normaliseTicket(ticket) {
+  if (!ticket || typeof ticket !== "object" || typeof ticket.email !== "string" || typeof ticket.message !== "string") return null;
+  return {
+    conversation_id: typeof ticket.conversation_id === "string" ? ticket.conversation_id : "",
+    email: ticket.email,
+    message: ticket.message,
+    language: typeof ticket.language === "string" ? ticket.language : "",
+    created_at: ticket.created_at ?? null,
+  };
+}
+
+/** Tickets have no id: the conversation, the time and the address tell them apart. */
+export function ticketKey(ticket) {
+  return `${ticket.conversation_id}|${ticket.created_at}|${ticket.email}`;
+}
 
 export function createStore(now = () => Date.now()) {
   let agent = null;
@@ -24,6 +42,8 @@ export function createStore(now = () => Date.now()) {
   const canned = new Map();
   let selectedId = null;
   let localCounter = 0;
+  /** Offline tickets, newest first. */
+  let tickets = [];
 
   function transcriptOf(id) {
     let entries = transcripts.get(id);
@@ -213,6 +233,29 @@ export function createStore(now = () => Date.now()) {
     },
     canned(language) {
       return canned.get(language) || null;
+    },
+
+    // ---- messages left while nobody could answer -----------------------------
+
+    /** The answer of GET /api/agent/tickets (newest first): replaces what is known. */
+    setTickets(list) {
+      const seen = new Set();
+      tickets = [];
+      for (const ticket of (Array.isArray(list) ? list : []).map(normaliseTicket)) {
+        if (!ticket || seen.has(ticketKey(ticket))) continue;
+        seen.add(ticketKey(ticket));
+        tickets.push(ticket);
+      }
+    },
+    /** An `offline_ticket` event: shown first until the list is fetched again. Returns whether it is new. */
+    addTicket(payload) {
+      const ticket = normaliseTicket(payload);
+      if (!ticket || tickets.some((known) => ticketKey(known) === ticketKey(ticket))) return false;
+      tickets = [ticket, ...tickets];
+      return true;
+    },
+    get tickets() {
+      return tickets.slice();
     },
   };
 }

@@ -14,6 +14,7 @@ def test_session_request_accepts_missing_or_bad_ids() -> None:
     assert parse_session_request({"session_id": 5}).session_id is None
     assert parse_session_request({"session_id": "abc"}).session_id == "abc"
     assert parse_session_request("junk").session_id is None
+    assert parse_session_request({"language": "fa-IR"}).language == "fa"
 
 
 def test_user_message_reads_custom_data_like_rasa_widgets() -> None:

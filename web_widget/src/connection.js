@@ -16,7 +16,7 @@ const ACK_TIMEOUT_MS = 10_000;
  * history, messageAck, handoffStatus, typing, error} — each given the event's payload.
  * `currentSessionId()` is asked on each connection for the id to resume.
  */
-export function createConnection(serverUrl, currentSessionId, handlers) {
+export function createConnection(serverUrl, currentSessionId, handlers, language) {
   const socket = io(serverUrl, {
     path: SOCKET_PATH,
     transports: ["websocket", "polling"],
@@ -31,7 +31,7 @@ export function createConnection(serverUrl, currentSessionId, handlers) {
   let retryTimer = null;
 
   function requestSession() {
-    socket.emit(ClientEvent.SESSION_REQUEST, sessionRequestPayload(currentSessionId()));
+    socket.emit(ClientEvent.SESSION_REQUEST, sessionRequestPayload(currentSessionId(), language));
   }
 
   socket.on("connect", () => {

@@ -38,9 +38,11 @@ export const HandoffState = Object.freeze({
 
 const SENDERS = Object.values(Sender);
 
-/** `session_request`: resume `sessionId` if given, else start a session. */
-export function sessionRequestPayload(sessionId) {
-  return sessionId ? { session_id: sessionId } : {};
+/** `session_request`: resume `sessionId` if given, else start a session in `language`. */
+export function sessionRequestPayload(sessionId, language) {
+  const payload = sessionId ? { session_id: sessionId } : {};
+  if (language) payload.language = language;
+  return payload;
 }
 
 /** `user_uttered` for one outbox item; the language travels in `customData`. */

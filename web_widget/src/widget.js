@@ -11,11 +11,13 @@ import {
   Sender,
   messageFromBotUttered,
   messageFromHistoryEntry,
+  offlineTicketPayload,
   parseHandoffStatus,
   ratingPayload,
   userUtteredPayload,
 } from "./protocol.js";
 import { Status, createTranscript } from "./transcript.js";
+import { TicketResult } from "./view/offline.js";
 import { createView } from "./view/panel.js";
 
 /** Error codes that mean the last message sent was refused and not stored. */
@@ -61,6 +63,7 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
     retry,
     rate: (score, comment) => sendWhenReady(ClientEvent.RATING, ratingPayload(score, comment)),
     typing: customerIsTyping,
+    leaveMessage,
   });
 
   const connection = createConnection(config.server, sessionToResume, {
@@ -74,7 +77,7 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
     handoffStatus,
     typing,
     error,
-  });
+  }, i18n.language);
 
   function render() {
     view.renderMessages(transcript.ordered());
@@ -278,6 +281,15 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
     render();
     connection.start();
     flush();
+  }
+
+  /** `offline_ticket` (nobody from the team can answer now); resolves to a TicketResult. */
+  async function leaveMessage(email, message) {
+    connection.start();
+    if (!sessionReady) return TicketResult.FAILED; // the ticket belongs to the session: none yet
+    const answer = await connection.call(ClientEvent.OFFLINE_TICKET, offlineTicketPayload(email, message));
+    if (!answer) return TicketResult.FAILED;
+    return answer.ok === true ? TicketResult.SENT : TicketResult.REFUSED;
   }
 
   function requestHuman() {

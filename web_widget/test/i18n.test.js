@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createTranslator, pickLanguage } from "../src/i18n.js";
-import { handoffText } from "../src/view/panel.js";
+import { handoffText, isTeamUnavailable } from "../src/view/panel.js";
 import { LANGUAGES } from "../src/constants.js";
 
 const locale = (language) => JSON.parse(readFileSync(new URL(`../src/locales/${language}.json`, import.meta.url), "utf8"));
@@ -42,4 +42,18 @@ test("the queue banner says position and wait", () => {
   assert.equal(handoffText({ ...queued, position: null, waitSeconds: null }, en), "Waiting for a person from our team…");
   assert.equal(handoffText({ state: "assigned", agentName: "Anna" }, en), "Anna from our team has joined");
   assert.equal(handoffText({ state: "bot" }, en), "");
+});
+
+test("with nobody from the team available, the banner says so and a message can be left", () => {
+  const unavailable = { state: "queued", position: 1, waitSeconds: 60, agentName: "", teamAvailable: false };
+  assert.equal(handoffText(unavailable, createTranslator("en")), "Nobody from our team is available right now.");
+  assert.ok(isTeamUnavailable(unavailable));
+  assert.ok(!isTeamUnavailable({ ...unavailable, teamAvailable: true }));
+  assert.ok(!isTeamUnavailable({ ...unavailable, state: "assigned" }));
+  assert.ok(!isTeamUnavailable(null));
+  for (const language of LANGUAGES) {
+    const i18n = createTranslator(language);
+    assert.notEqual(handoffText(unavailable, i18n), handoffText({ ...unavailable, teamAvailable: true }, i18n), language);
+    assert.match(locale(language).offline_thanks, /\{email\}/, language);
+  }
 });

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   messageFromBotUttered,
   messageFromHistoryEntry,
+  offlineTicketPayload,
   parseHandoffStatus,
   ratingPayload,
   sessionRequestPayload,
@@ -23,6 +24,7 @@ test("client payloads follow docs/protocol.md", () => {
   });
   assert.deepEqual(ratingPayload(4, "  "), { score: 4 });
   assert.deepEqual(ratingPayload(5, " great "), { score: 5, comment: "great" });
+  assert.deepEqual(offlineTicketPayload(" sara@example.com ", " call me back\n"), { email: "sara@example.com", message: "call me back" });
 });
 
 test("bot_uttered and history entries become message records", () => {
@@ -47,8 +49,11 @@ test("handoff_status is normalised", () => {
     position: 2,
     waitSeconds: 180,
     agentName: "",
+    teamAvailable: true,
   });
   assert.equal(parseHandoffStatus({ state: "assigned", agent: { name: "Anna" } }).agentName, "Anna");
+  assert.equal(parseHandoffStatus({ state: "queued", team_available: false }).teamAvailable, false);
+  assert.equal(parseHandoffStatus({ state: "queued", team_available: true }).teamAvailable, true);
   assert.equal(parseHandoffStatus({ state: "weird" }), null);
 });
 

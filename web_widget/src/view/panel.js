@@ -1,10 +1,11 @@
 // The widget's screen: launcher bubble, and the panel with its header,
-// banners, message list, quick replies, rating form and composer. It shows
-// what the controller tells it and reports what the customer does; it holds
-// no conversation state of its own.
+// banners, message list, quick replies, leave-a-message and rating forms, and
+// composer. It shows what the controller tells it and reports what the
+// customer does; it holds no conversation state of its own.
 
 import { h, icon, replaceChildren } from "./dom.js";
 import { createMessageList, lastQuickReplies, renderChips } from "./messages.js";
+import { createOfflineForm } from "./offline.js";
 import { renderRatingForm } from "./rating.js";
 import { COUNTER_FROM_CHARS, MAX_MESSAGE_CHARS } from "../constants.js";
 import { HandoffState, Sender } from "../protocol.js";
@@ -14,9 +15,15 @@ const MAX_INPUT_HEIGHT_PX = 140;
 /** Let the customer ask again if the server never answered a request for a person. */
 const HUMAN_PENDING_MAX_MS = 15_000;
 
+/** Whether `status` says the customer waits with nobody from the team able to answer: offer to leave a message. */
+export function isTeamUnavailable(status) {
+  return Boolean(status && status.state === HandoffState.QUEUED && status.teamAvailable === false);
+}
+
 /** The banner text for a `handoff_status`, or "" when there is nothing to say. */
 export function handoffText(status, i18n) {
   if (!status) return "";
+  if (isTeamUnavailable(status)) return i18n.t("team_unavailable");
   if (status.state === HandoffState.QUEUED) {
     if (status.position && status.waitSeconds !== null) {
       const minutes = Math.max(1, Math.round(status.waitSeconds / 60));
@@ -33,7 +40,8 @@ export function handoffText(status, i18n) {
 
 /**
  * Build the widget inside `shadowRoot`.
- * `actions`: {toggle, close, send(text), choose(reply), requestHuman, retry(id), rate(score, comment), typing()}.
+ * `actions`: {toggle, close, send(text), choose(reply), requestHuman, retry(id), rate(score, comment), typing(),
+ * leaveMessage(email, message) → Promise of an offline.js TicketResult}.
  */
 export function createView(shadowRoot, { i18n, title, position }, actions) {
   const ids = { panel: "dss-panel", title: "dss-title", input: "dss-input" };
@@ -96,6 +104,7 @@ export function createView(shadowRoot, { i18n, title, position }, actions) {
   ]);
   const scroller = h("div", { class: "scroll" }, [h("p", { class: "intro", dir: "auto" }, [i18n.t("intro")]), list, chips, typing]);
   const rating = h("div", { class: "rating-slot", "data-testid": "rating", hidden: true });
+  const offlineSlot = h("div", { class: "offline-slot", hidden: true });
 
   const input = h("textarea", {
     id: ids.input,
@@ -126,13 +135,16 @@ export function createView(shadowRoot, { i18n, title, position }, actions) {
       lang: i18n.language,
       hidden: true,
     },
-    [header, connectionBanner, handoffBanner, errorNotice, scroller, rating, form],
+    [header, connectionBanner, handoffBanner, errorNotice, scroller, offlineSlot, rating, form],
   );
   const root = h("div", { class: `root pos-${position}`, dir: i18n.dir, lang: i18n.language }, [launcher, panel]);
   shadowRoot.appendChild(root);
 
   const messages = createMessageList(list, i18n, (id) => actions.retry(id));
+  const offline = createOfflineForm(offlineSlot, i18n, (email, message) => actions.leaveMessage(email, message));
   let humanPendingTimer = null;
+  /** The leave-a-message form appeared while the customer was elsewhere: focus it on the next open. */
+  let offlineFocusPending = false;
 
   function submitInput() {
     const text = input.value.trim();
@@ -191,7 +203,8 @@ export function createView(shadowRoot, { i18n, title, position }, actions) {
       root.classList.add("is-open");
       launcher.setAttribute("aria-expanded", "true");
       scrollToBottom();
-      if (moveFocus) input.focus();
+      if (moveFocus && !(offlineFocusPending && offline.focus())) input.focus();
+      if (moveFocus) offlineFocusPending = false;
     },
     close(moveFocus) {
       const hadFocus = shadowRoot.activeElement !== null;
@@ -224,9 +237,25 @@ export function createView(shadowRoot, { i18n, title, position }, actions) {
       if (status) handoffBanner.setAttribute("data-state", status.state);
       const withPerson = status && (status.state === HandoffState.QUEUED || status.state === HandoffState.ASSIGNED);
       const hadFocus = shadowRoot.activeElement === humanButton;
+      const askedNow = humanButton.disabled; // this answers the customer's "talk to a person"
       humanButton.hidden = Boolean(withPerson);
       if (hadFocus && humanButton.hidden) input.focus(); // do not drop keyboard focus on the page
       this.setHumanPending(false);
+      if (!isTeamUnavailable(status)) {
+        const offlineHadFocus = offline.shown && offlineSlot.contains(shadowRoot.activeElement);
+        offline.hide();
+        offlineFocusPending = false;
+        if (offlineHadFocus && !panel.hidden) input.focus();
+      } else {
+        const stick = isNearBottom();
+        if (offline.show()) {
+          // Focus the email input when the customer is in the panel; never take it from the page.
+          const inPanel = !panel.hidden && (askedNow || shadowRoot.activeElement !== null);
+          if (inPanel) offline.focus();
+          offlineFocusPending = !inPanel;
+          if (stick) scrollToBottom();
+        }
+      }
     },
     /** The "talk to a person" request is on its way (until a handoff_status, or a while at most). */
     setHumanPending(pending) {

@@ -28,7 +28,7 @@ const CSS = `
 .root { font: 15px/1.45 var(--font); color: var(--text); }
 .icon { width: 20px; height: 20px; fill: none; stroke: currentColor; stroke-width: 2; stroke-linecap: round; stroke-linejoin: round; flex: none; }
 button { font: inherit; color: inherit; cursor: pointer; }
-button:disabled { cursor: default; opacity: .6; }
+button:disabled, button[aria-disabled="true"] { cursor: default; opacity: .6; }
 :focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
 
 .launcher {
@@ -134,12 +134,21 @@ button:disabled { cursor: default; opacity: .6; }
 .star--on { color: #b45309; }
 .star--on .star__icon { fill: #f59e0b; }
 .rating__label { display: block; margin: 8px 0 4px; font-size: 13px; color: var(--muted); }
-.rating__comment, .input {
+.rating__comment, .input, .field {
   width: 100%; font: inherit; color: var(--text); background: var(--surface);
   border: 1px solid #6b7280; border-radius: 10px; padding: 8px 10px; resize: none;
 }
 .rating__actions { display: flex; justify-content: flex-end; gap: 8px; margin-top: 8px; }
 .rating__thanks { margin: 0; padding: 12px; border-top: 1px solid var(--border); font-weight: 600; text-align: center; }
+.offline-slot { flex: none; max-height: 60%; overflow-y: auto; border-top: 1px solid var(--border); }
+.offline { padding: 12px; }
+.offline__prompt { margin: 0 0 4px; font-weight: 700; }
+.offline__label { display: block; margin: 8px 0 4px; font-size: 13px; color: var(--muted); }
+.field { display: block; line-height: 1.4; }
+.field[aria-invalid="true"] { border-color: #b91c1c; box-shadow: 0 0 0 1px #b91c1c; }
+.offline__error { margin: 8px 0 0; color: #b91c1c; font-size: 13px; font-weight: 600; }
+.offline__actions { display: flex; justify-content: flex-end; margin-top: 8px; }
+.offline__thanks { margin: 0; padding: 12px; font-weight: 600; text-align: center; }
 .button { padding: 7px 14px; border-radius: 8px; border: 1px solid var(--border); background: var(--surface); font-size: 14px; }
 .button--primary { background: var(--accent); color: var(--on-accent); border-color: var(--accent); }
 
