@@ -226,7 +226,7 @@ def plot(report: dict[str, dict[str, Any]], path: Path, title: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--folds", type=int, default=3, help="cross-validation folds (default 3)")
+    parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
     parser.add_argument("--test-dir", type=Path, help="evaluate the trained model on DIR/<lang>.yml instead")
     parser.add_argument(
         "--model", type=Path, help="model for --test-dir (default: the cached model for the current data)"
