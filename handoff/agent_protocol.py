@@ -19,6 +19,7 @@ class AgentEvent(enum.StrEnum):
     RESOLVE = "resolve"
     HANDBACK = "handback"
     CANNED = "canned"
+    REASSIGN = "reassign"
     # server -> client
     QUEUE = "queue"
     MY_CONVERSATIONS = "my_conversations"

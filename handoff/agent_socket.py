@@ -126,7 +126,14 @@ def register_agent_handlers(
         language = parse_language_tag(data.get("language") if isinstance(data, dict) else None) or DEFAULT_LANGUAGE
         return {"ok": True, "answers": HandoffService.canned(language, agent)}
 
+    async def reassign(agent: Agent, data: Any) -> dict[str, Any]:
+        to = data.get("to") if isinstance(data, dict) else None
+        if not isinstance(to, str) or not to:
+            raise AgentRequestError("bad_request", "to (a username) is required")
+        return {"ok": True, "conversation": await get_service().reassign(agent, conversation_id_of(data), to)}
+
     request(AgentEvent.SET_STATUS, set_status)
+    request(AgentEvent.REASSIGN, reassign)
     request(AgentEvent.CLAIM, claim)
     request(AgentEvent.OPEN, open_conversation)
     request(AgentEvent.REPLY, reply)

@@ -73,6 +73,21 @@ return 1
 """
 
 
+# KEYS[1] conversation hash, KEYS[2] current agent's set, KEYS[3] new agent's set
+# ARGV[1] conversation id, ARGV[2] current agent, ARGV[3] new agent, ARGV[4] new agent's capacity, ARGV[5] now
+# Returns 1 moved, 0 not with the current agent any more, -1 new agent at capacity.
+REASSIGN_SCRIPT: Final = """
+if redis.call('HGET', KEYS[1], 'state') ~= 'assigned' or redis.call('HGET', KEYS[1], 'agent') ~= ARGV[2] then
+  return 0
+end
+if redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[4]) then return -1 end
+redis.call('SREM', KEYS[2], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('HSET', KEYS[1], 'agent', ARGV[3], 'assigned_at', ARGV[5])
+return 1
+"""
+
+
 class ClaimResult(enum.StrEnum):
     CLAIMED = "claimed"
     ALREADY_CLAIMED = "already_claimed"
@@ -114,6 +129,7 @@ class HandoffQueue:
         self._claim = redis.register_script(CLAIM_SCRIPT)
         self._enqueue = redis.register_script(ENQUEUE_SCRIPT)
         self._requeue_front = redis.register_script(REQUEUE_FRONT_SCRIPT)
+        self._reassign = redis.register_script(REASSIGN_SCRIPT)
 
     async def enqueue(self, conversation_id: str, signal: HandoffSignal, now: float | None = None) -> bool:
         """Put a conversation in line; False if it already waits or is with an agent."""
@@ -196,6 +212,20 @@ class HandoffQueue:
         """Put ``agent``'s conversation back at the front of the queue."""
         keys_ = [keys.handoff_queue_key(), keys.conversation_key(conversation_id), keys.agent_conversations_key(agent)]
         return bool(await self._requeue_front(keys=keys_, args=[conversation_id, agent]))
+
+    async def reassign(self, conversation_id: str, current: str, new: str, capacity: int) -> ClaimResult:
+        """Move an assigned conversation from ``current`` to ``new`` (a supervisor's decision)."""
+        result = await self._reassign(
+            keys=[
+                keys.conversation_key(conversation_id),
+                keys.agent_conversations_key(current),
+                keys.agent_conversations_key(new),
+            ],
+            args=[conversation_id, current, new, capacity, time.time()],
+        )
+        if result == 1:
+            return ClaimResult.CLAIMED
+        return ClaimResult.AT_CAPACITY if result == -1 else ClaimResult.ALREADY_CLAIMED
 
     async def assigned_to(self, agent: str) -> list[str]:
         return sorted(_text(i) for i in await self.redis.smembers(keys.agent_conversations_key(agent)))

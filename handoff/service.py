@@ -135,6 +135,33 @@ class HandoffService:
         log.info("claimed", extra=log_fields(conversation=conversation_id, agent=agent.username))
         return summary
 
+    async def reassign(self, supervisor: Agent, conversation_id: str, to: str) -> dict[str, Any]:
+        """A supervisor moves a conversation to another agent."""
+        if supervisor.role is not AgentRole.SUPERVISOR:
+            raise AgentRequestError("forbidden", "only supervisors can reassign")
+        conversation = await self.store.get(conversation_id)
+        target = await self.agents.get(to)
+        if conversation is None or target is None:
+            raise AgentRequestError("not_found")
+        if conversation.state is not ConversationState.ASSIGNED or not conversation.agent:
+            raise AgentRequestError("not_assigned", "only a conversation with an agent can be reassigned")
+        previous = conversation.agent
+        result = await self.queue.reassign(conversation_id, previous, target.username, target.capacity)
+        if result is not ClaimResult.CLAIMED:
+            raise AgentRequestError(result.value)
+        text = f"{supervisor.display_name} passed the conversation from {previous} to {target.display_name}"
+        await self.store.append(conversation_id, TranscriptEntry(Sender.SYSTEM, text, conversation.language))
+        await self.notify.to_customer(
+            conversation_id, CustomerEvent.HANDOFF_STATUS, {"state": "assigned", "agent": target.display_name}
+        )
+        summary = await self.summary(conversation_id)
+        for agent in (previous, target.username):
+            await self.notify.to_agents_of(
+                conversation_id, AgentEvent.CONVERSATION_UPDATE, {"conversation": summary}, agent
+            )
+        log.info("reassigned", extra=log_fields(conversation=conversation_id, agent=target.username))
+        return summary
+
     async def _owned(self, agent: Agent, conversation_id: str) -> Any:
         conversation = await self.store.get(conversation_id)
         if conversation is None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import aiohttp
+import pytest
+import socketio
 from redis.asyncio import Redis
 
 from bot import keys
@@ -144,3 +146,30 @@ async def test_floods_are_refused_per_session_and_per_address(stack: Stack, tmp_
         await second.close()
         gateway.stop()
         redis_server.stop()
+
+
+async def test_only_allowed_origins_may_embed_the_widget(stack: Stack) -> None:
+    s = stack.settings
+    gateway = GatewayProcess(
+        REDIS_URL=s.redis_url,
+        RASA_URL=s.resolved_rasa_url,
+        RASA_TOKEN=s.rasa_token,
+        ACTION_SERVER_URL=s.resolved_action_server_url,
+        SESSION_SECRET=s.session_secret,
+        ALLOWED_ORIGINS="https://shop.example, https://www.shop.example",
+    )
+    gateway.start()
+    try:
+        allowed = socketio.AsyncClient(reconnection=False)
+        await allowed.connect(gateway.url, transports=["websocket"], headers={"Origin": "https://www.shop.example"})
+        await allowed.disconnect()
+        refused = socketio.AsyncClient(reconnection=False)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await refused.connect(gateway.url, transports=["websocket"], headers={"Origin": "https://evil.example"})
+        await refused.disconnect()
+        async with aiohttp.ClientSession() as http:
+            polling = f"{gateway.url}/socket.io/?EIO=4&transport=polling"
+            async with http.get(polling, headers={"Origin": "https://evil.example"}) as response:
+                assert response.status == 400
+    finally:
+        gateway.stop()

@@ -215,3 +215,20 @@ async def test_nobody_online_lets_the_customer_leave_a_message(
     assert tickets[0]["conversation_id"] == customer.session_id
     async with aiohttp.ClientSession() as http, http.get(f"{gateway_url}/api/agent/tickets") as response:
         assert response.status == 401
+
+
+async def test_supervisor_reassigns_and_agents_cannot(customer: CustomerClient, make_agent: MakeAgent) -> None:
+    judy, ken = await make_agent("judy"), await make_agent("ken", display_name="Ken")
+    boss = await make_agent("lena", role=AgentRole.SUPERVISOR)
+    conversation_id = await ask_for_person(customer)
+    await judy.wait_for_queue_with(conversation_id)
+    await judy.call("claim", {"conversation_id": conversation_id})
+    refused = await judy.call("reassign", {"conversation_id": conversation_id, "to": "ken"})
+    assert refused["error"] == "forbidden"
+    moved = await boss.call("reassign", {"conversation_id": conversation_id, "to": "ken"})
+    assert moved["ok"] and moved["conversation"]["agent"] == "ken"
+    status = await customer.next("handoff_status")
+    while status.get("agent") != "Ken":
+        status = await customer.next("handoff_status")
+    assert (await ken.call("reply", {"conversation_id": conversation_id, "text": "Ken here"}))["ok"]
+    assert (await judy.call("reply", {"conversation_id": conversation_id, "text": "me?"}))["error"] == "not_yours"

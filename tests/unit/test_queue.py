@@ -95,3 +95,13 @@ async def test_estimated_wait_uses_recent_waits(redis_client: Redis) -> None:
     assert await queue.estimated_wait_s(2) == 240.0
     await redis_client.lpush(keys.recent_waits_key(), 60, 120)
     assert await queue.estimated_wait_s(2) == 180.0
+
+
+async def test_reassign_moves_an_assigned_conversation_only(redis_client: Redis) -> None:
+    queue = await make(redis_client, "a")
+    await queue.enqueue("a", REQUEST)
+    await queue.claim("a", "anna", 3)
+    assert await queue.reassign("a", "bob", "carl", 3) is ClaimResult.ALREADY_CLAIMED
+    assert await queue.reassign("a", "anna", "bob", 0) is ClaimResult.AT_CAPACITY
+    assert await queue.reassign("a", "anna", "bob", 3) is ClaimResult.CLAIMED
+    assert await queue.assigned_to("anna") == [] and await queue.assigned_to("bob") == ["a"]
