@@ -11,6 +11,7 @@ from typing import Any
 
 import redis
 
+from bot.settings import Settings
 from bot.stack import redis_server_binary
 
 
@@ -140,6 +141,18 @@ class GatewayProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "GATEWAY_PORT": str(self.port), "GATEWAY_HOST": "127.0.0.1", **env}
         self.process: subprocess.Popen[bytes] | None = None
+
+    @classmethod
+    def beside(cls, settings: Settings, redis_url: str | None = None, **env: str) -> GatewayProcess:
+        """A gateway sharing the test stack's Rasa, actions, session key and (unless given) Redis."""
+        shared = {
+            "REDIS_URL": redis_url or settings.redis_url,
+            "RASA_URL": settings.resolved_rasa_url,
+            "RASA_TOKEN": settings.rasa_token,
+            "ACTION_SERVER_URL": settings.resolved_action_server_url,
+            "SESSION_SECRET": settings.session_secret,
+        }
+        return cls(**{**shared, **env})
 
     def start(self) -> None:
         import sys

@@ -32,14 +32,7 @@ async def console(browser: Browser) -> AsyncIterator[Page]:
 @pytest_asyncio.fixture(loop_scope="session")
 async def second_gateway(stack: Stack) -> AsyncIterator[str]:
     """Another gateway process sharing Redis with the first: a scaled-out deployment."""
-    s = stack.settings
-    gateway = GatewayProcess(
-        REDIS_URL=s.redis_url,
-        RASA_URL=s.resolved_rasa_url,
-        RASA_TOKEN=s.rasa_token,
-        ACTION_SERVER_URL=s.resolved_action_server_url,
-        SESSION_SECRET=s.session_secret,
-    )
+    gateway = GatewayProcess.beside(stack.settings)
     gateway.start()
     yield gateway.url
     gateway.stop()

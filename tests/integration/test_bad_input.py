@@ -116,15 +116,8 @@ async def test_floods_are_refused_per_session_and_per_address(stack: Stack, tmp_
     # A Redis of its own: the counters of 127.0.0.1 are shared by every gateway on one Redis.
     redis_server = RedisServer(tmp_path)
     redis_server.start()
-    s = stack.settings
-    gateway = GatewayProcess(
-        REDIS_URL=redis_server.url,
-        RASA_URL=s.resolved_rasa_url,
-        RASA_TOKEN=s.rasa_token,
-        ACTION_SERVER_URL=s.resolved_action_server_url,
-        SESSION_SECRET=s.session_secret,
-        SESSION_MESSAGES_PER_MINUTE="3",
-        ADDRESS_MESSAGES_PER_MINUTE="5",
+    gateway = GatewayProcess.beside(
+        stack.settings, redis_server.url, SESSION_MESSAGES_PER_MINUTE="3", ADDRESS_MESSAGES_PER_MINUTE="5"
     )
     gateway.start()
     first, second = CustomerClient(gateway.url), CustomerClient(gateway.url)
@@ -149,15 +142,7 @@ async def test_floods_are_refused_per_session_and_per_address(stack: Stack, tmp_
 
 
 async def test_only_allowed_origins_may_embed_the_widget(stack: Stack) -> None:
-    s = stack.settings
-    gateway = GatewayProcess(
-        REDIS_URL=s.redis_url,
-        RASA_URL=s.resolved_rasa_url,
-        RASA_TOKEN=s.rasa_token,
-        ACTION_SERVER_URL=s.resolved_action_server_url,
-        SESSION_SECRET=s.session_secret,
-        ALLOWED_ORIGINS="https://shop.example, https://www.shop.example",
-    )
+    gateway = GatewayProcess.beside(stack.settings, ALLOWED_ORIGINS="https://shop.example, https://www.shop.example")
     gateway.start()
     try:
         allowed = socketio.AsyncClient(reconnection=False)

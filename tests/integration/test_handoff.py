@@ -167,14 +167,7 @@ async def test_unauthenticated_or_forged_agent_sockets_are_refused(gateway_url: 
 
 
 async def test_customer_and_agent_on_different_gateway_processes(stack: Stack, make_agent: MakeAgent) -> None:
-    settings = stack.settings
-    second = GatewayProcess(
-        REDIS_URL=settings.redis_url,
-        RASA_URL=settings.resolved_rasa_url,
-        RASA_TOKEN=settings.rasa_token,
-        ACTION_SERVER_URL=settings.resolved_action_server_url,
-        SESSION_SECRET=settings.session_secret,
-    )
+    second = GatewayProcess.beside(stack.settings)
     second.start()
     customer = CustomerClient(second.url)
     try:

@@ -13,27 +13,15 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from bot import keys
-from bot.settings import Settings
 from bot.stack import Stack
 from bot.strings import customer_text
 from tests.helpers import CustomerClient, GatewayProcess, RedisServer, free_port
 
 
-def gateway_env(settings: Settings, redis_url: str, **extra: str) -> dict[str, str]:
-    return {
-        "REDIS_URL": redis_url,
-        "RASA_URL": settings.resolved_rasa_url,
-        "RASA_TOKEN": settings.rasa_token,
-        "ACTION_SERVER_URL": settings.resolved_action_server_url,
-        "SESSION_SECRET": settings.session_secret,
-        **extra,
-    }
-
-
 async def test_redis_restart_mid_conversation_loses_nothing(stack: Stack, tmp_path: Path) -> None:
     redis_server = RedisServer(tmp_path, appendonly=True)
     redis_server.start()
-    gateway = GatewayProcess(**gateway_env(stack.settings, redis_server.url))
+    gateway = GatewayProcess.beside(stack.settings, redis_server.url)
     gateway.start()
     customer = CustomerClient(gateway.url)
     try:
@@ -81,8 +69,7 @@ async def silent_rasa() -> AsyncIterator[str]:
 
 
 async def test_assistant_not_answering_in_time_apologises_and_hands_off(stack: Stack, silent_rasa: str) -> None:
-    env = gateway_env(stack.settings, stack.settings.redis_url, RASA_URL=silent_rasa, RASA_TIMEOUT_S="1")
-    gateway = GatewayProcess(**env)
+    gateway = GatewayProcess.beside(stack.settings, RASA_URL=silent_rasa, RASA_TIMEOUT_S="1")
     gateway.start()
     customer = CustomerClient(gateway.url)
     try:
