@@ -25,6 +25,7 @@ from bot.stack import Stack
 from tests.helpers import CustomerClient, free_port
 
 MESSAGES = ["where is my parcel", "سفارشم کجاست", "Ինչպե՞ս հետևել իմ ծանրոցին", "boleh bayar guna paypal?"]
+LANGUAGES = ["en", "fa", "hy", "ms"]
 
 
 def summary(name: str, times: list[float]) -> str:
@@ -50,6 +51,7 @@ async def run(count: int) -> None:
         try:
             direct: list[float] = []
             gateway: list[float] = []
+            acked: list[float] = []
             customer = CustomerClient(f"http://127.0.0.1:{settings.gateway_port}")
             await customer.connect()
             webhook = f"{settings.resolved_rasa_url}/webhooks/rest/webhook"
@@ -57,17 +59,22 @@ async def run(count: int) -> None:
                 for i in range(count):
                     text = MESSAGES[i % len(MESSAGES)]
                     started = time.perf_counter()
-                    async with http.post(webhook, json={"sender": f"bench-{i % 4}", "message": text}) as response:
+                    # Same shape as the gateway's call: one conversation, language in the metadata.
+                    body = {"sender": "bench-direct", "message": text, "metadata": {"language": LANGUAGES[i % 4]}}
+                    async with http.post(webhook, json=body) as response:
                         await response.json()
                     direct.append(time.perf_counter() - started)
                     started = time.perf_counter()
                     await customer.send(text)
+                    await customer.next("message_ack")
+                    acked.append(time.perf_counter() - started)
                     await customer.next("bot_uttered")
                     gateway.append(time.perf_counter() - started)
             await customer.close()
         finally:
             await stack.stop()
     print(summary("rasa REST directly", direct))
+    print(summary("gateway: stored (ack)", acked))
     print(summary("through the gateway", gateway))
     ratio = statistics.median(gateway) / statistics.median(direct)
     print(f"median ratio gateway / direct: {ratio:.2f} ({count} messages each)")
