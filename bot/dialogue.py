@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 
 from bot.conversations import ConversationState, ConversationStore, Sender, TranscriptEntry
-from bot.language import Language, resolve_language
+from bot.language import DEFAULT_LANGUAGE, Language, resolve_language
 from bot.logs import log_fields
 from bot.protocol import UserMessage, bot_uttered_payload
 from bot.rasa_client import AssistantUnavailable, RasaClient
@@ -72,7 +72,7 @@ class Dialogue:
             if await self.store.get(requested_id) is not None:
                 return SessionOpened(requested_id, resumed=True, replaced=False)
         session_id = issue_session_id(self.session_secret)
-        await self.store.create(session_id, language or "en")
+        await self.store.create(session_id, language or DEFAULT_LANGUAGE)
         log.info("session opened", extra=log_fields(conversation=session_id, replaced=bool(requested_id)))
         return SessionOpened(session_id, resumed=False, replaced=bool(requested_id))
 
