@@ -184,6 +184,18 @@ class AgentDirectory:
                 pipe.srem(keys.online_agents_key(), username)
             await pipe.execute()
 
+    async def roster(self) -> list[dict[str, object]]:
+        """Every agent with their status, for supervisors."""
+        usernames = sorted(_text(u) for u in await self.redis.smembers(keys.agents_key()))
+        result: list[dict[str, object]] = []
+        for username in usernames:
+            agent = await self.get(username)
+            if agent is None:
+                continue
+            status = _text(await self.redis.hget(keys.agent_presence_key(username), "status")) or AgentStatus.OFFLINE
+            result.append({**agent.to_public(), "status": str(status)})
+        return result
+
     async def online_count(self) -> int:
         return int(await self.redis.scard(keys.online_agents_key()))
 

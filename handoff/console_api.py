@@ -7,7 +7,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from handoff.agents import Agent, AgentDirectory, LoginRefused, TooManyLoginFailures
+from handoff.agents import Agent, AgentDirectory, AgentRole, LoginRefused, TooManyLoginFailures
 from handoff.service import HandoffService
 
 CONSOLE_DIR = Path(__file__).parent / "console"
@@ -73,6 +73,12 @@ def register_console_routes(
         await authenticated(request)
         return web.json_response({"tickets": await get_service().offline_tickets()})
 
+    async def roster(request: web.Request) -> web.Response:
+        agent = await authenticated(request)
+        if agent.role is not AgentRole.SUPERVISOR:
+            raise web.HTTPForbidden(text='{"error": "supervisors only"}', content_type="application/json")
+        return web.json_response({"agents": await get_agents().roster()})
+
     async def console_file(request: web.Request) -> web.StreamResponse:
         name = request.match_info.get("name") or "index.html"
         path = socketio_client_js if name == "socket.io.esm.min.js" else CONSOLE_DIR / name
@@ -96,6 +102,7 @@ def register_console_routes(
     app.router.add_post("/api/agent/logout", logout)
     app.router.add_get("/api/agent/me", me)
     app.router.add_get("/api/agent/tickets", tickets)
+    app.router.add_get("/api/agent/agents", roster)
     app.router.add_get("/console", console_root)
     app.router.add_get("/console/", console_file)
     app.router.add_get(r"/console/{name:[A-Za-z0-9_.-]+}", console_file)

@@ -225,3 +225,10 @@ async def test_supervisor_reassigns_and_agents_cannot(customer: CustomerClient, 
         status = await customer.next("handoff_status")
     assert (await ken.call("reply", {"conversation_id": conversation_id, "text": "Ken here"}))["ok"]
     assert (await judy.call("reply", {"conversation_id": conversation_id, "text": "me?"}))["error"] == "not_yours"
+    async with aiohttp.ClientSession() as http:
+        roster_url = f"{customer.url}/api/agent/agents"
+        async with http.get(roster_url, headers={"Authorization": f"Bearer {boss.token}"}) as response:
+            roster = {a["username"]: a for a in (await response.json())["agents"]}
+        assert roster["ken"]["status"] == "online" and roster["ken"]["display_name"] == "Ken"
+        async with http.get(roster_url, headers={"Authorization": f"Bearer {judy.token}"}) as response:
+            assert response.status == 403
