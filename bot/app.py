@@ -51,7 +51,7 @@ PACKET_OVERHEAD_BYTES = 16 * 1024
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    redis = Redis.from_url(settings.redis_url)
+    redis = Redis.from_url(settings.effective_redis_url)
     http = aiohttp.ClientSession()
     rasa = RasaClient(http, settings.resolved_rasa_url, settings.rasa_token, settings.rasa_timeout_s)
     app[REDIS] = redis
@@ -134,7 +134,7 @@ def _static_file(path: Path, content_type: str, *, page: bool = False, cache_s: 
 
 def create_app(settings: Settings) -> web.Application:
     """Build the gateway. Redis and HTTP clients open and close with the app."""
-    manager = socketio.AsyncRedisManager(settings.redis_url, channel=keys.socketio_channel())
+    manager = socketio.AsyncRedisManager(settings.effective_redis_url, channel=keys.socketio_channel())
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,
