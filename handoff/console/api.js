@@ -5,6 +5,7 @@ const LOGIN_URL = "/api/agent/login";
 const LOGOUT_URL = "/api/agent/logout";
 const ME_URL = "/api/agent/me";
 const TICKETS_URL = "/api/agent/tickets";
+const AGENTS_URL = "/api/agent/agents";
 
 const TOKEN_KEY = "console.token";
 const AGENT_KEY = "console.agent";
@@ -85,6 +86,23 @@ export async function fetchTickets(token) {
   if (!response.ok) throw new Error(`GET ${TICKETS_URL}: HTTP ${response.status}`);
   const body = await response.json();
   return body && Array.isArray(body.tickets) ? body.tickets : [];
+}
+
+/**
+ * GET /api/agent/agents (supervisors only): every agent with their status,
+ * `[{username, display_name, role, status}]`; null when the token is no longer
+ * valid (401). Rejects when the server cannot be asked or answers otherwise
+ * (403 for an agent who is not a supervisor).
+ */
+export async function fetchAgents(token) {
+  const response = await fetch(AGENTS_URL, { headers: { Authorization: `Bearer ${token}`, Accept: "application/json" }, credentials: "same-origin" });
+  if (response.status === 401) return null;
+  if (!response.ok) throw new Error(`GET ${AGENTS_URL}: HTTP ${response.status}`);
+  const body = await response.json();
+  const agents = body && Array.isArray(body.agents) ? body.agents : [];
+  return agents
+    .filter((agent) => agent && typeof agent === "object" && typeof agent.username === "string" && agent.username)
+    .map((agent) => ({ ...normaliseAgent(agent), status: String(agent.status || "offline") }));
 }
 
 function normaliseAgent(agent) {

@@ -2,15 +2,16 @@
 // the store (what is known) to the views (what is shown). Protocol:
 // docs/agent-protocol.md.
 
-import { LoginError, fetchMe, fetchTickets, login, logout, session } from "./api.js";
+import { LoginError, fetchAgents, fetchMe, fetchTickets, login, logout, session } from "./api.js";
 import { createComposer, MessageKind } from "./composer.js";
 import { createConnection } from "./connection.js";
 import { createConversationView } from "./conversation-view.js";
 import { createConversationsView } from "./conversations-view.js";
 import { byId } from "./dom.js";
 import { createNotice } from "./notice.js";
-import { AgentStatus, ClientEvent, ConversationState, ErrorCode, errorMessage } from "./protocol.js";
+import { AgentStatus, ClientEvent, ConversationState, ErrorCode, errorMessage, reassignErrorMessage } from "./protocol.js";
 import { createQueueView } from "./queue-view.js";
+import { createReassignControl } from "./reassign-control.js";
 import { createStore } from "./store.js";
 import { createTicketsView } from "./tickets-view.js";
 
@@ -18,6 +19,7 @@ const TITLE = "Support console";
 const TICK_MS = 1_000;
 const SESSION_ENDED = "Your session has ended. Please sign in again.";
 const TICKETS_FAILED = "Could not load the messages left while we were away.";
+const AGENTS_FAILED = "Could not load the list of agents.";
 
 const ui = {
   loginView: byId("login-view"),
@@ -45,6 +47,8 @@ let ticker = null;
 let connectedBefore = false;
 /** Bumped for every tickets request: only the latest one's answer is shown. */
 let ticketsRequest = 0;
+/** The same for the supervisors' roster of agents. */
+let agentsRequest = 0;
 
 const queueView = createQueueView(
   { list: byId("queue"), empty: byId("queue-empty"), count: byId("queue-count"), agentsOnline: byId("agents-online") },
@@ -65,6 +69,10 @@ const composer = createComposer(
   },
   { onSubmit: sendMessage, onTyping: sendTyping },
 );
+const reassignControl = createReassignControl(
+  { group: byId("reassign-control"), select: byId("reassign-select"), button: byId("reassign") },
+  { onRefresh: () => loadAgents(), onSubmit: reassign },
+);
 const conversationView = createConversationView(
   {
     empty: byId("conversation-empty"),
@@ -79,6 +87,7 @@ const conversationView = createConversationView(
     contextBody: byId("context-body"),
   },
   composer,
+  reassignControl,
 );
 const ticketsView = createTicketsView(
   {
@@ -136,6 +145,7 @@ function startConsole(sessionToken, agent) {
   connectedBefore = false;
   ticketsView.clear();
   loadTickets();
+  loadAgents();
   connection = createConnection(token, {
     connected: onConnected,
     disconnected: () => {
@@ -281,6 +291,31 @@ async function loadTickets() {
   ticketsView.render(store.tickets);
 }
 
+// ---- the roster of agents (supervisors) ---------------------------------------
+
+/** GET /api/agent/agents for "Reassign to…"; only supervisors ask, only the latest answer counts. */
+async function loadAgents() {
+  const requestToken = token;
+  if (!requestToken || !store.isSupervisor) return;
+  const current = ++agentsRequest;
+  const stale = () => requestToken !== token || current !== agentsRequest;
+  let agents;
+  try {
+    agents = await fetchAgents(requestToken);
+  } catch (error) {
+    console.warn("console: could not load the agents", error);
+    if (!stale()) showNotice(AGENTS_FAILED);
+    return;
+  }
+  if (stale()) return;
+  if (agents === null) {
+    endSession(SESSION_ENDED);
+    return;
+  }
+  store.setRoster(agents);
+  reassignControl.render(store);
+}
+
 // ---- agent actions ----------------------------------------------------------
 
 function request(event, payload) {
@@ -382,6 +417,22 @@ async function sendMessage(kind, id, text) {
 
 function sendTyping(id, on) {
   if (connection) connection.notify(ClientEvent.TYPING, { conversation_id: id, on });
+}
+
+/**
+ * A supervisor passes conversation `id` to agent `to`; resolves to whether the
+ * server took it. The agents involved get a `conversation_update`; the ack
+ * carries the same conversation and goes the same way, so the console is
+ * right too when the supervisor is neither of them.
+ */
+async function reassign(id, to) {
+  const ack = await request(ClientEvent.REASSIGN, { conversation_id: id, to });
+  if (!ack.ok) {
+    showNotice(reassignErrorMessage(ack));
+    return false;
+  }
+  if (ack.conversation && ack.conversation.conversation_id === id) onConversationUpdate({ conversation: ack.conversation });
+  return true;
 }
 
 /** Resolve or hand back the open conversation. */

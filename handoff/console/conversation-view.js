@@ -1,7 +1,8 @@
 // The open conversation: its header (what it is, its state, Resolve and Hand
-// back), the transcript, "customer is typing…", the reply box's read-only
-// state and the context card. A conversation the agent can no longer write in
-// (resolved, handed back, taken away) is shown read-only with why.
+// back, and for supervisors "Reassign to…"), the transcript, "customer is
+// typing…", the reply box's read-only state and the context card. A
+// conversation the agent can no longer write in (resolved, handed back, taken
+// away) is shown read-only with why.
 
 import { renderContext } from "./context-view.js";
 import { inactiveLabel, languageName, reasonLabel } from "./protocol.js";
@@ -9,9 +10,10 @@ import { createTranscriptView } from "./transcript-view.js";
 
 /**
  * `elements`: {empty, body, title, state, resolve, handback, transcript,
- * transcriptList, customerTyping, contextBody}; `composer`: the reply box.
+ * transcriptList, customerTyping, contextBody}; `composer`: the reply box;
+ * `reassign`: the supervisors' "Reassign to…" control (reassign-control.js).
  */
-export function createConversationView(elements, composer) {
+export function createConversationView(elements, composer, reassign) {
   const transcript = createTranscriptView(elements.transcript, elements.transcriptList);
 
   function renderTyping(store) {
@@ -30,6 +32,7 @@ export function createConversationView(elements, composer) {
         composer.open(null);
         composer.setEnabled(false);
         renderContext(elements.contextBody, null, null);
+        reassign.render(store);
         renderTyping(store);
         return;
       }
@@ -43,6 +46,7 @@ export function createConversationView(elements, composer) {
       elements.resolve.disabled = !active;
       elements.handback.disabled = !active;
       composer.setEnabled(active);
+      reassign.render(store);
       transcript.render(store.entries(id), language, { scrollToEnd });
       renderContext(elements.contextBody, conversation, store.context(id));
       renderTyping(store);
@@ -52,9 +56,11 @@ export function createConversationView(elements, composer) {
     disableActions() {
       elements.resolve.disabled = true;
       elements.handback.disabled = true;
+      reassign.disable();
     },
     clear() {
       transcript.clear();
+      reassign.clear();
     },
   };
 }

@@ -14,6 +14,7 @@ export const ClientEvent = Object.freeze({
   RESOLVE: "resolve",
   HANDBACK: "handback",
   CANNED: "canned",
+  REASSIGN: "reassign",
 });
 
 export const ServerEvent = Object.freeze({
@@ -26,6 +27,8 @@ export const ServerEvent = Object.freeze({
 });
 
 export const AgentStatus = Object.freeze({ ONLINE: "online", AWAY: "away" });
+
+export const AgentRole = Object.freeze({ AGENT: "agent", SUPERVISOR: "supervisor" });
 
 export const ConversationState = Object.freeze({
   QUEUED: "queued",
@@ -46,6 +49,9 @@ export const ErrorCode = Object.freeze({
   ALREADY_CLAIMED: "already_claimed",
   QUEUE_EMPTY: "queue_empty",
   AT_CAPACITY: "at_capacity",
+  FORBIDDEN: "forbidden",
+  NOT_FOUND: "not_found",
+  NOT_ASSIGNED: "not_assigned",
   UNAUTHORIZED,
   // The console's own codes, for calls that got no answer.
   TIMEOUT: "timeout",
@@ -70,6 +76,9 @@ const STATE_LABELS = Object.freeze({
   resolved: "Resolved",
 });
 
+/** Agent statuses as the roster (GET /api/agent/agents) gives them. */
+const AGENT_STATUS_LABELS = Object.freeze({ online: "Online", away: "Away", offline: "Offline" });
+
 const SENDER_LABELS = Object.freeze({
   customer: "Customer",
   bot: "Assistant",
@@ -89,6 +98,18 @@ const ERROR_MESSAGES = Object.freeze({
   unauthorized: "Your session has ended. Please sign in again.",
   timeout: "The server did not answer in time. Please try again.",
   disconnected: "Not connected to the server. Please try again in a moment.",
+});
+
+/**
+ * What `reassign` failures mean: the same codes as elsewhere, but about the
+ * agent the conversation was to go to, not the signed-in one.
+ */
+const REASSIGN_ERROR_MESSAGES = Object.freeze({
+  at_capacity: "That agent has no free capacity",
+  forbidden: "Only supervisors can reassign conversations.",
+  not_found: "That conversation or agent no longer exists.",
+  not_assigned: "Only a conversation that is with an agent can be reassigned.",
+  already_claimed: "The conversation changed hands meanwhile. Please try again.",
 });
 
 /** "Asked for a person" for `customer_request`; unknown reasons shown as they come. */
@@ -127,6 +148,17 @@ export function errorMessage(ack) {
   if (ack && ERROR_MESSAGES[ack.error]) return ERROR_MESSAGES[ack.error];
   if (ack && typeof ack.message === "string" && ack.message) return ack.message;
   return `Something went wrong${ack && ack.error ? ` (${ack.error})` : ""}. Please try again.`;
+}
+
+/** What to tell the supervisor about a failed `reassign`. */
+export function reassignErrorMessage(ack) {
+  if (ack && REASSIGN_ERROR_MESSAGES[ack.error]) return REASSIGN_ERROR_MESSAGES[ack.error];
+  return errorMessage(ack);
+}
+
+/** "Online" for `online`; unknown statuses shown as they come. */
+export function agentStatusLabel(status) {
+  return AGENT_STATUS_LABELS[status] || (status ? String(status) : "Unknown");
 }
 
 /** The agent field of a conversation may be a username or an agent object. */

@@ -1,9 +1,10 @@
 // What the console knows: the queue, the agent's conversations with their
 // transcripts, contexts, unread counts and typing state, which one is open, and
-// the messages customers left while nobody could answer (offline tickets).
+// the messages customers left while nobody could answer (offline tickets), and
+// for supervisors the roster of agents conversations can be passed to.
 // Plain data and rules, no DOM and no socket: views read it, console.js feeds it.
 
-import { ConversationState, Sender, isAgent } from "./protocol.js";
+import { AgentRole, ConversationState, Sender, isAgent } from "./protocol.js";
 
 /** How long a "customer is typing" lasts if the "off" never arrives. */
 const TYPING_EXPIRY_MS = 10_000;
@@ -44,6 +45,8 @@ export function createStore(now = () => Date.now()) {
   let localCounter = 0;
   /** Offline tickets, newest first. */
   let tickets = [];
+  /** Supervisors only: every agent with their status, as GET /api/agent/agents gave it. */
+  let roster = [];
 
   function transcriptOf(id) {
     let entries = transcripts.get(id);
@@ -74,6 +77,9 @@ export function createStore(now = () => Date.now()) {
     },
     setAgent(value) {
       agent = value;
+    },
+    get isSupervisor() {
+      return Boolean(agent && agent.role === AgentRole.SUPERVISOR);
     },
 
     // ---- queue -------------------------------------------------------------
@@ -256,6 +262,38 @@ export function createStore(now = () => Date.now()) {
     },
     get tickets() {
       return tickets.slice();
+    },
+
+    // ---- reassigning (supervisors) -------------------------------------------
+
+    /** The answer of GET /api/agent/agents: replaces what is known. */
+    setRoster(list) {
+      const seen = new Set();
+      roster = [];
+      for (const entry of Array.isArray(list) ? list : []) {
+        if (!entry || typeof entry.username !== "string" || !entry.username || seen.has(entry.username)) continue;
+        seen.add(entry.username);
+        roster.push(entry);
+      }
+    },
+    get roster() {
+      return roster.slice();
+    },
+    /**
+     * Whether the signed-in agent may pass `conversation` to another agent: a
+     * supervisor, and the conversation is with an agent. One no longer in the
+     * agent's list (`lost`) is not: its state is not known until it is opened again.
+     */
+    canReassign(conversation) {
+      return Boolean(this.isSupervisor && conversation && !conversation.lost && conversation.state === ConversationState.ASSIGNED);
+    },
+    /** The agents `conversation` can go to: the roster without its current agent. */
+    reassignTargets(conversation) {
+      const current = conversation && conversation.agent;
+      if (!current) return roster.slice();
+      // The server names the agent by username; an agent object is compared by name too.
+      const isCurrent = typeof current === "string" ? (candidate) => candidate.username === current : (candidate) => isAgent(current, candidate);
+      return roster.filter((candidate) => !isCurrent(candidate));
     },
   };
 }
