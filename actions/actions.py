@@ -8,9 +8,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from handoff.reasons import HandoffReason, HandoffSignal
+from handoff.reasons import FALLBACK_INTENT, HandoffReason, HandoffSignal, low_confidence_payload, model_guesses
 
-FALLBACK_INTENT = "nlu_fallback"
 TOP_INTENTS = 3
 REASON_BY_INTENT = {
     "request_human": HandoffReason.CUSTOMER_REQUEST,
@@ -19,12 +18,8 @@ REASON_BY_INTENT = {
 
 
 def top_intents(tracker: Tracker) -> list[dict[str, Any]]:
-    """The few best intent guesses for the latest message, for the agent and the trainer."""
-    ranking = tracker.latest_message.get("intent_ranking") or []
-    return [
-        {"name": item.get("name"), "confidence": round(float(item.get("confidence", 0.0)), 4)}
-        for item in ranking[:TOP_INTENTS]
-    ]
+    """The model's few best guesses for the latest message, for the agent and the trainer."""
+    return model_guesses(tracker.latest_message, TOP_INTENTS)
 
 
 def previous_user_intent(tracker: Tracker) -> str | None:
@@ -63,6 +58,7 @@ class ActionFallback(Action):
     ) -> list[dict[str, Any]]:
         if previous_user_intent(tracker) != FALLBACK_INTENT:
             dispatcher.utter_message(response="utter_ask_rephrase")
+            dispatcher.utter_message(json_message=low_confidence_payload(top_intents(tracker)))
             return []
         dispatcher.utter_message(response="utter_handoff_low_confidence")
         signal = HandoffSignal.for_reason(HandoffReason.LOW_CONFIDENCE, top_intents(tracker))

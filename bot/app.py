@@ -13,13 +13,19 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from bot import keys
+from bot.analytics import AnalyticsRecorder
+from bot.analytics_api import register_analytics_routes
 from bot.conversations import ConversationStore
 from bot.customer_socket import CustomerLimits, register_customer_handlers
 from bot.dialogue import Dialogue
+from bot.inbox import NluInbox
+from bot.metrics import Metrics, register_metrics_route
 from bot.paths import PROJECT_ROOT
 from bot.rasa_client import RasaClient
 from bot.rate_limit import RateLimiter
 from bot.settings import Settings
+from bot.trainer_api import register_trainer_routes
+from bot.training_job import JobPaths, TrainingJobs, check_before_training
 from handoff.agent_socket import register_agent_handlers
 from handoff.agents import AgentDirectory
 from handoff.console_api import register_console_routes
@@ -43,6 +49,10 @@ BackgroundTasks = set[asyncio.Task[None]]
 BACKGROUND = web.AppKey("background", BackgroundTasks)
 SIO = web.AppKey("sio", socketio.AsyncServer)
 LIMITS = web.AppKey("limits", CustomerLimits)
+METRICS = web.AppKey("metrics", Metrics)
+ANALYTICS = web.AppKey("analytics", AnalyticsRecorder)
+INBOX = web.AppKey("inbox", NluInbox)
+TRAINING = web.AppKey("training", TrainingJobs)
 
 # Engine.IO refuses packets above this size outright; messages between
 # MAX_MESSAGE_CHARS and this get a clear error event instead.
@@ -65,10 +75,25 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         per_session=RateLimiter(redis, "session", settings.session_messages_per_minute, 60),
         per_address=RateLimiter(redis, "address", settings.address_messages_per_minute, 60),
     )
-    app[DIALOGUE] = Dialogue(store, rasa, settings.session_secret, queue)
+    app[INBOX] = NluInbox(redis)
+    paths = JobPaths(
+        settings.training_data_dir, settings.models_dir, settings.nlu_test_dir, settings.var_dir / "evaluations"
+    )
+    app[TRAINING] = TrainingJobs(redis, rasa, paths, check_before_training)
+    app[ANALYTICS] = AnalyticsRecorder(redis, app[METRICS])
+    app[DIALOGUE] = Dialogue(store, rasa, settings.session_secret, queue, app[INBOX], analytics=app[ANALYTICS])
     hours = BusinessHours(settings.business_hours, settings.business_timezone)
-    app[HANDOFF] = HandoffService(store, queue, agents, HandoffNotifier(app[SIO], store, queue, agents, hours))
+    app[HANDOFF] = HandoffService(
+        store,
+        queue,
+        agents,
+        HandoffNotifier(app[SIO], store, queue, agents, hours),
+        app[INBOX],
+        rasa.guesses,
+        analytics=app[ANALYTICS],
+    )
     yield
+    await app[TRAINING].stop()
     tasks: BackgroundTasks = app[BACKGROUND]
     for task in tasks:
         task.cancel()
@@ -109,6 +134,8 @@ async def _action_server_ready(app: web.Application) -> bool:
 WIDGET_DIR = PROJECT_ROOT / "web_widget"
 # The console imports the ES module build of the same socket.io-client the widget bundles.
 SOCKETIO_CLIENT_JS = WIDGET_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.esm.min.js"
+# The analytics dashboard draws its charts with Chart.js (web_widget/package.json).
+CHART_JS = WIDGET_DIR / "node_modules" / "chart.js" / "dist" / "chart.umd.js"
 # Pages we serve run only our own scripts: customer text can never run as code.
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -148,11 +175,17 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[SIO] = sio
     app[BACKGROUND] = set()
+    app[METRICS] = Metrics()
     sio.attach(app)
     app.cleanup_ctx.append(_resources)
     register_customer_handlers(sio, lambda: app[DIALOGUE], lambda: app[HANDOFF], lambda: app[LIMITS], settings)
     register_agent_handlers(sio, lambda: app[HANDOFF], lambda: app[AGENTS], settings.agent_grace_s, app[BACKGROUND])
     register_console_routes(app, lambda: app[AGENTS], lambda: app[HANDOFF], SOCKETIO_CLIENT_JS)
+    register_analytics_routes(app, lambda: app[AGENTS], lambda: app[ANALYTICS], CHART_JS)
+    register_metrics_route(app, lambda: app[METRICS], lambda: app[REDIS], settings.metrics_token)
+    register_trainer_routes(
+        app, lambda: app[AGENTS], lambda: app[INBOX], lambda: app[TRAINING], settings.training_data_dir / "nlu"
+    )
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/widget.js", _static_file(WIDGET_DIR / "dist" / "widget.js", "text/javascript; charset=utf-8"))

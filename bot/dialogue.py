@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
+from bot.analytics import AnalyticsRecorder
 from bot.conversations import ConversationState, ConversationStore, Sender, TranscriptEntry
+from bot.inbox import InboxReason, NluInbox
 from bot.language import DEFAULT_LANGUAGE, Language, resolve_language
 from bot.logs import log_fields
 from bot.protocol import UserMessage, bot_uttered_payload
@@ -17,7 +20,7 @@ from bot.rasa_client import AssistantUnavailable, RasaClient
 from bot.sessions import is_signed_session_id, issue_session_id
 from bot.strings import customer_text
 from handoff.queue import HandoffQueue
-from handoff.reasons import HandoffReason, HandoffSignal, parse_handoff_signal
+from handoff.reasons import HandoffReason, HandoffSignal, parse_handoff_signal, parse_low_confidence
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +60,28 @@ class Outcome:
 
     replies: list[TranscriptEntry] = field(default_factory=list)
     handoff: HandoffSignal | None = None
+    #: The assistant was not sure what the customer meant (it asked to rephrase, or handed off for it).
+    low_confidence: bool = False
+    #: The model's best guesses for the message, when the action server told them.
+    intents: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Dialogue:
-    def __init__(self, store: ConversationStore, rasa: RasaClient, session_secret: str, queue: HandoffQueue) -> None:
+    def __init__(
+        self,
+        store: ConversationStore,
+        rasa: RasaClient,
+        session_secret: str,
+        queue: HandoffQueue,
+        inbox: NluInbox | None = None,
+        analytics: AnalyticsRecorder | None = None,
+    ) -> None:
         self.store = store
         self.rasa = rasa
         self.session_secret = session_secret
         self.queue = queue
+        self.inbox = inbox
+        self.analytics = analytics
 
     async def open_session(self, requested_id: str | None, language: Language | None = None) -> SessionOpened:
         """Resume ``requested_id`` if we issued it and still have it, else start a new session."""
@@ -92,6 +109,8 @@ class Dialogue:
             conversation_id,
             TranscriptEntry(Sender.CUSTOMER, message.text, language, client_message_id=message.client_message_id),
         )
+        if self.analytics is not None:
+            await self.analytics.customer_message(conversation_id, language)
         for_assistant = conversation.state == ConversationState.BOT
         if not for_assistant:
             log.info("message kept for a person", extra=log_fields(conversation=conversation_id, language=language))
@@ -111,6 +130,13 @@ class Dialogue:
             signal = parse_handoff_signal(reply.get("custom"))
             if signal is not None:
                 outcome.handoff = signal
+                outcome.intents = signal.intents or outcome.intents
+                outcome.low_confidence |= signal.reason is HandoffReason.LOW_CONFIDENCE
+                continue
+            guesses = parse_low_confidence(reply.get("custom"))
+            if guesses is not None:
+                outcome.low_confidence = True
+                outcome.intents = guesses
                 continue
             payload = bot_uttered_payload(reply)
             if not payload:
@@ -118,10 +144,30 @@ class Dialogue:
             extra = {key: value for key, value in payload.items() if key != "text"}
             entry = TranscriptEntry(Sender.BOT, payload.get("text", ""), language, extra=extra)
             outcome.replies.append(await self.store.append(conversation_id, entry))
+        if self.analytics is not None:
+            await self.analytics.assistant_turn(language, low_confidence=outcome.low_confidence)
         if outcome.handoff is not None:
-            await self.queue.enqueue(conversation_id, outcome.handoff)
+            queued = await self.queue.enqueue(conversation_id, outcome.handoff)
             log.info("handoff signalled", extra=log_fields(**fields, reason=outcome.handoff.reason.value))
+            if queued and self.analytics is not None:
+                await self.analytics.handoff(conversation_id, outcome.handoff.reason, language)
+        await self._keep_for_trainers(accepted, outcome)
         return outcome
+
+    async def _keep_for_trainers(self, accepted: AcceptedMessage, outcome: Outcome) -> None:
+        """A message the assistant did not understand, or that led to a person, goes to the inbox."""
+        if self.inbox is None or not (outcome.low_confidence or outcome.handoff is not None):
+            return
+        reason = InboxReason.LOW_CONFIDENCE if outcome.low_confidence else InboxReason.HANDOFF
+        await self.inbox.add(
+            text=accepted.text,
+            language=accepted.language,
+            reason=reason,
+            conversation_id=accepted.conversation_id,
+            seq=accepted.seq,
+            intents=outcome.intents,
+            detail=outcome.handoff.reason.value if outcome.handoff is not None else "",
+        )
 
     async def handle_customer_message(
         self, conversation_id: str, message: UserMessage
@@ -136,5 +182,6 @@ class Dialogue:
         apology = TranscriptEntry(Sender.BOT, customer_text(language, "assistant_unavailable"), language)
         signal = HandoffSignal.for_reason(HandoffReason.ASSISTANT_UNAVAILABLE)
         await self.store.append(conversation_id, apology)
-        await self.queue.enqueue(conversation_id, signal)
+        if await self.queue.enqueue(conversation_id, signal) and self.analytics is not None:
+            await self.analytics.handoff(conversation_id, signal.reason, language)
         return Outcome(replies=[apology], handoff=signal)

@@ -89,3 +89,37 @@ def login_failures_key(subject: str) -> str:
 def offline_tickets_key() -> str:
     """List of JSON offline tickets (message and email left while no one could answer), newest first."""
     return f"{PREFIX}:handoff:offline-tickets"
+
+
+def inbox_items_key() -> str:
+    """Hash: the trainers' inbox, item id to JSON item (message, language, guesses, origin)."""
+    return f"{PREFIX}:nlu-inbox:items"
+
+
+def inbox_order_key() -> str:
+    """Sorted set of inbox item ids by arrival time."""
+    return f"{PREFIX}:nlu-inbox:order"
+
+
+def inbox_seen_key(item_id: str) -> str:
+    """String, expiring: the message was put in the inbox once already."""
+    return f"{PREFIX}:nlu-inbox:seen:{item_id}"
+
+
+def training_job_key() -> str:
+    """Hash: the trainers' current or last training job (state, stage, progress, results)."""
+    return f"{PREFIX}:trainer:job"
+
+
+def training_lock_key() -> str:
+    """String, expiring: held while a training job runs, so only one runs across gateways."""
+    return f"{PREFIX}:trainer:lock"
+
+
+#: Analytics counters are kept this long after their last write (a little over a year).
+ANALYTICS_TTL_S: Final = 400 * 24 * 3600
+
+
+def analytics_day_key(day: str, language: str) -> str:
+    """Hash of counters and sums for one UTC day (``YYYY-MM-DD``) and one language (bot/analytics.py)."""
+    return f"{PREFIX}:analytics:{day}:{language}"

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import IO
 
 from bot.paths import PROJECT_ROOT, RASA_VENV
 
@@ -36,22 +37,29 @@ class TrainingFailed(Exception):
     """``rasa train`` exited with an error; its output says why."""
 
 
-def _input_files(root: Path, inputs: Iterable[str]) -> list[Path]:
-    files: list[Path] = []
+def _input_files(root: Path, inputs: Iterable[str | Path]) -> list[tuple[str, Path]]:
+    """Each input file with the name it is hashed under: its path inside the input, under the input's name.
+
+    An input given as an absolute path (training data copied elsewhere) is named
+    ``data``, so the same data hashes the same wherever it lives.
+    """
+    files: list[tuple[str, Path]] = []
     for name in inputs:
         path = root / name
+        label = "data" if Path(name).is_absolute() else str(name)
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in {".yml", ".yaml", ".md"}))
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in {".yml", ".yaml", ".md"})
+            files.extend((f"{label}/{p.relative_to(path)}", p) for p in found)
         elif path.is_file():
-            files.append(path)
+            files.append((label, path))
     return files
 
 
-def model_hash(root: Path = PROJECT_ROOT, inputs: Iterable[str] = MODEL_INPUTS) -> str:
-    """A short hash of the training inputs' paths and contents."""
+def model_hash(root: Path = PROJECT_ROOT, inputs: Iterable[str | Path] = MODEL_INPUTS) -> str:
+    """A short hash of the training inputs' names and contents."""
     digest = hashlib.sha256()
-    for path in _input_files(root, inputs):
-        digest.update(str(path.relative_to(root)).encode())
+    for name, path in _input_files(root, inputs):
+        digest.update(name.encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
         digest.update(b"\0")
@@ -73,23 +81,39 @@ def rasa_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def ensure_model(models_dir: Path, root: Path = PROJECT_ROOT, data: str = "data") -> Path:
-    """The cached model for the current inputs, training it first if needed."""
-    models_dir.mkdir(parents=True, exist_ok=True)
-    inputs = [*MODEL_INPUTS[:2], data, *MODEL_INPUTS[3:]]
+def training_plan(models_dir: Path, root: Path = PROJECT_ROOT, data: str | Path = "data") -> tuple[Path, list[str]]:
+    """The cached model file for the current inputs, and the ``rasa train`` command that makes it.
+
+    ``data`` is the training data folder (rules and ``nlu/<lang>/``), relative to ``root`` or absolute.
+    """
+    data_path = Path(data)
+    if data_path.is_absolute() and data_path.is_relative_to(root):
+        data_path = data_path.relative_to(root)
+    inputs: list[str | Path] = [*MODEL_INPUTS[:2], data_path, *MODEL_INPUTS[3:]]
     name = f"model-{model_hash(root, inputs)}"
-    model = models_dir / f"{name}.tar.gz"
-    with open(models_dir / ".train.lock", "w") as lock:
-        # One training at a time: `make run` and the tests may start together.
+    command = [
+        str(RASA_BIN), "train", "--config", "config.yml", "--domain", "domain.yml", "--data", str(data_path),
+        "--out", str(models_dir), "--fixed-model-name", name,
+    ]  # fmt: skip
+    return models_dir / f"{name}.tar.gz", command
+
+
+def training_lock(models_dir: Path) -> IO[str]:
+    """The open lock file whose exclusive lock one training at a time holds."""
+    models_dir.mkdir(parents=True, exist_ok=True)
+    return open(models_dir / ".train.lock", "w")
+
+
+def ensure_model(models_dir: Path, root: Path = PROJECT_ROOT, data: str | Path = "data") -> Path:
+    """The cached model for the current inputs, training it first if needed."""
+    model, command = training_plan(models_dir, root, data)
+    with training_lock(models_dir) as lock:
+        # One training at a time: `make run`, the tests and the trainer page may start together.
         fcntl.flock(lock, fcntl.LOCK_EX)
         if model.exists():
             log.info("model cached", extra={"fields": {"model": model.name}})
             return model
-        print(f"Training the assistant ({name}); this takes a few minutes...", file=sys.stderr, flush=True)
-        command = [
-            str(RASA_BIN), "train", "--config", "config.yml", "--domain", "domain.yml", "--data", data,
-            "--out", str(models_dir), "--fixed-model-name", name,
-        ]  # fmt: skip
+        print(f"Training the assistant ({model.name}); this takes a few minutes...", file=sys.stderr, flush=True)
         result = subprocess.run(command, cwd=root, env=rasa_environment(), check=False)
         if result.returncode != 0 or not model.exists():
             raise TrainingFailed(f"rasa train exited with {result.returncode}")

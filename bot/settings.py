@@ -65,12 +65,23 @@ class Settings(BaseSettings):
     allowed_origins: str = Field("*", description="Comma-separated origins allowed to embed the widget, or * for any.")
     var_dir: Path = Field(PROJECT_ROOT / "var", description="Where the private Redis, logs and reports live.")
     models_dir: Path = Field(MODELS_DIR, description="Cache of trained models, named by the hash of their inputs.")
+    training_data_dir: Path = Field(
+        PROJECT_ROOT / "data",
+        description="Training data (rules, nlu/<lang>/) that `make run` trains on and the trainer page writes to.",
+    )
+    nlu_test_dir: Path = Field(
+        PROJECT_ROOT / "tests" / "data" / "nlu_test",
+        description="Held-out examples (<lang>.yml, Rasa NLU format) each retrain from the trainer page is scored on.",
+    )
     business_hours: str = Field(
         "", description="When the team answers, e.g. 'Mon-Fri 09:00-18:00, Sat 10:00-14:00'. Empty: always."
     )
     business_timezone: str = Field("UTC", description="Time zone of BUSINESS_HOURS (IANA name, e.g. Asia/Yerevan).")
     agent_grace_s: float = Field(
         30.0, description="Seconds an agent's console may be gone before their chats return to the queue."
+    )
+    metrics_token: str = Field(
+        "", description="Bearer token Prometheus must send to read /metrics. Empty: /metrics is open to anyone."
     )
     log_level: str = Field("INFO", description="Log level of the gateway and supervisor.")
 

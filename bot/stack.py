@@ -137,7 +137,7 @@ class Stack:
         if not s.redis_url:
             await self._start_private_redis()
         await self._wait_for_redis()
-        self.model = await asyncio.to_thread(ensure_model, s.models_dir)
+        self.model = await asyncio.to_thread(ensure_model, s.models_dir, PROJECT_ROOT, s.training_data_dir)
         rasa_bin = str(RASA_VENV / "bin" / "rasa")
         actions_env = rasa_environment({"SANIC_HOST": "127.0.0.1"})
         await self._child(
@@ -224,6 +224,7 @@ def print_urls(settings: Settings) -> None:
         f"  demo shop page : {base}/\n"
         f"  widget script  : {base}/widget.js\n"
         f"  health / ready : {base}/healthz  {base}/readyz\n"
+        f"  analytics      : {base}/dashboard/  (supervisors, trainers)  metrics: {base}/metrics\n"
         f"  redis          : {settings.redis_url}\n"
         f"Press Ctrl-C to stop.\n",
         flush=True,

@@ -20,6 +20,7 @@ class AgentEvent(enum.StrEnum):
     HANDBACK = "handback"
     CANNED = "canned"
     REASSIGN = "reassign"
+    FLAG = "flag"
     # server -> client
     QUEUE = "queue"
     MY_CONVERSATIONS = "my_conversations"

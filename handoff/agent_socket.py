@@ -55,6 +55,9 @@ def register_agent_handlers(
         agent = await get_agents().agent_for_token(token)
         if agent is None:
             raise socketio.exceptions.ConnectionRefusedError("unauthorized")
+        if agent.role is AgentRole.TRAINER:
+            # Trainers work in the trainer page; they take no chats.
+            raise socketio.exceptions.ConnectionRefusedError("forbidden")
         await sio.save_session(sid, {"agent": agent}, namespace=AGENT_NAMESPACE)
         await sio.enter_room(sid, AGENTS_ROOM, namespace=AGENT_NAMESPACE)
         await sio.enter_room(sid, agent_room(agent.username), namespace=AGENT_NAMESPACE)
@@ -132,7 +135,15 @@ def register_agent_handlers(
             raise AgentRequestError("bad_request", "to (a username) is required")
         return {"ok": True, "conversation": await get_service().reassign(agent, conversation_id_of(data), to)}
 
+    async def flag(agent: Agent, data: Any) -> dict[str, Any]:
+        seq = data.get("seq") if isinstance(data, dict) else None
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+            raise AgentRequestError("bad_request", "seq (a customer message's number) is required")
+        added = await get_service().flag_for_trainers(agent, conversation_id_of(data), seq)
+        return {"ok": True, "added": added}
+
     request(AgentEvent.SET_STATUS, set_status)
+    request(AgentEvent.FLAG, flag)
     request(AgentEvent.REASSIGN, reassign)
     request(AgentEvent.CLAIM, claim)
     request(AgentEvent.OPEN, open_conversation)

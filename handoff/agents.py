@@ -44,6 +44,8 @@ def _unknown_user_hash() -> str:
 class AgentRole(enum.StrEnum):
     AGENT = "agent"
     SUPERVISOR = "supervisor"
+    #: Labels the inbox and retrains the assistant; takes no chats.
+    TRAINER = "trainer"
 
 
 class AgentStatus(enum.StrEnum):

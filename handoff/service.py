@@ -12,14 +12,18 @@ import json
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from bot import keys
+from bot.analytics import AnalyticsRecorder
 from bot.conversations import CUSTOMER_VISIBLE, ConversationState, ConversationStore, Sender, TranscriptEntry
+from bot.inbox import InboxReason, NluInbox
 from bot.language import Language
 from bot.logs import log_fields
 from bot.protocol import CustomerEvent
+from bot.rasa_client import AssistantUnavailable
 from handoff.agent_protocol import AgentEvent, AgentRequestError
 from handoff.agents import Agent, AgentDirectory, AgentRole
 from handoff.notify import AGENT_NAMESPACE, AGENTS_ROOM, HandoffNotifier
@@ -35,14 +39,28 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 CANNED_DIR = Path(__file__).parent / "canned"
 
 
+Guesser = Callable[[str], Awaitable[list[dict[str, Any]]]]
+
+
 class HandoffService:
     def __init__(
-        self, store: ConversationStore, queue: HandoffQueue, agents: AgentDirectory, notifier: HandoffNotifier
+        self,
+        store: ConversationStore,
+        queue: HandoffQueue,
+        agents: AgentDirectory,
+        notifier: HandoffNotifier,
+        inbox: NluInbox | None = None,
+        guesses: Guesser | None = None,
+        analytics: AnalyticsRecorder | None = None,
     ) -> None:
         self.store = store
         self.queue = queue
         self.agents = agents
         self.notify = notifier
+        #: Where flagged messages go for the trainers, and how the model's guesses for them are asked.
+        self.inbox = inbox
+        self.guesses = guesses
+        self.analytics = analytics
 
     # --- customer side -------------------------------------------------
     async def request(self, conversation_id: str, signal: HandoffSignal) -> bool:
@@ -50,6 +68,8 @@ class HandoffService:
         queued = await self.queue.enqueue(conversation_id, signal)
         if queued:
             log.info("queued", extra=log_fields(conversation=conversation_id, reason=signal.reason.value))
+            if self.analytics is not None:
+                await self.analytics.handoff(conversation_id, signal.reason)
         await self.notify.queue_changed()
         return queued
 
@@ -110,6 +130,8 @@ class HandoffService:
         stored = await self.queue.record_rating(conversation_id, score, text)
         if stored:
             log.info("rated", extra=log_fields(conversation=conversation_id, score=score))
+            if self.analytics is not None:
+                await self.analytics.rated(conversation_id, score)
         return stored
 
     # --- agent side ----------------------------------------------------
@@ -120,6 +142,8 @@ class HandoffService:
             result = await self.queue.claim(conversation_id, agent.username, agent.capacity)
         if result is not ClaimResult.CLAIMED or conversation_id is None:
             raise AgentRequestError(result.value)
+        if self.analytics is not None:
+            await self.analytics.claimed(conversation_id)
         conversation = await self.store.get(conversation_id)
         language = conversation.language if conversation else "en"
         note = TranscriptEntry(Sender.SYSTEM, f"{agent.display_name} joined the conversation", language)
@@ -178,6 +202,8 @@ class HandoffService:
             conversation_id,
             TranscriptEntry(Sender.AGENT, text, conversation.language, extra={"agent_name": agent.display_name}),
         )
+        if self.analytics is not None:
+            await self.analytics.agent_replied(conversation_id)
         await self.notify.to_customer(
             conversation_id,
             CustomerEvent.BOT_UTTERED,
@@ -213,6 +239,8 @@ class HandoffService:
         episode = await self.queue.release(conversation_id, conversation.agent or agent.username, resolved=resolved)
         if episode is None:
             raise AgentRequestError("not_assigned", "the conversation is no longer with a person")
+        if self.analytics is not None:
+            await self.analytics.released(conversation_id, episode, resolved=resolved)
         action = "resolved the conversation" if resolved else "handed the conversation back to the assistant"
         text = f"{agent.display_name} {action}"
         await self.store.append(conversation_id, TranscriptEntry(Sender.SYSTEM, text, conversation.language))
@@ -224,6 +252,35 @@ class HandoffService:
             conversation_id, AgentEvent.CONVERSATION_UPDATE, {"conversation": summary}, conversation.agent
         )
         log.info(state, extra=log_fields(conversation=conversation_id, agent=agent.username))
+
+    async def flag_for_trainers(self, agent: Agent, conversation_id: str, seq: int) -> bool:
+        """Put a customer message the assistant got wrong in the trainers' inbox; False if it is there already."""
+        await self._owned(agent, conversation_id)
+        entries = await self.store.transcript(conversation_id, seq - 1)
+        if not entries or entries[0].seq != seq or entries[0].sender is not Sender.CUSTOMER:
+            raise AgentRequestError("bad_request", "only a customer's message can be flagged")
+        if self.inbox is None:
+            raise AgentRequestError("unavailable", "the trainers' inbox is not configured")
+        entry = entries[0]
+        guesses: list[dict[str, Any]] = []
+        if self.guesses is not None:
+            try:
+                guesses = await self.guesses(entry.text)
+            except AssistantUnavailable as error:
+                # The trainer still gets the message; only the model's guesses are missing.
+                fields = log_fields(conversation=conversation_id)
+                log.warning("no guesses for a flagged message: %s", error, extra=fields)
+        item = await self.inbox.add(
+            text=entry.text,
+            language=entry.language,
+            reason=InboxReason.FLAGGED,
+            conversation_id=conversation_id,
+            seq=seq,
+            intents=guesses,
+            detail=agent.username,
+        )
+        log.info("flagged for trainers", extra=log_fields(conversation=conversation_id, agent=agent.username, seq=seq))
+        return item is not None
 
     async def agent_gone(self, username: str, grace_s: float) -> None:
         """After ``grace_s`` without a console open, the agent's chats go back to the front of the queue."""

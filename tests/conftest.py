@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import redis
 from redis.asyncio import Redis as AsyncRedis
 
 from bot import keys
-from bot.paths import MODELS_DIR
+from bot.paths import MODELS_DIR, PROJECT_ROOT
 from bot.settings import Settings
 from bot.stack import Stack
 from handoff.agents import AgentDirectory, AgentRole
@@ -46,6 +47,10 @@ def sync_redis(redis_server: RedisServer) -> Iterator[redis.Redis]:
 def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings of the shared test stack: free ports, private folders, the model cache of the checkout."""
     var_dir = Path(tmp_path_factory.mktemp("stack"))
+    # Trainers' labels in tests go to a copy: the checkout's data stay as they are.
+    # The copy hashes like the original, so the cached model serves.
+    training_data = var_dir / "data"
+    shutil.copytree(PROJECT_ROOT / "data", training_data)
     return Settings(
         redis_url="",
         private_redis_port=free_port(),
@@ -59,6 +64,7 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         address_messages_per_minute=100_000,
         var_dir=var_dir,
         models_dir=MODELS_DIR,
+        training_data_dir=training_data,
     )
 
 

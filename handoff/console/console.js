@@ -318,6 +318,23 @@ async function loadAgents() {
 
 // ---- agent actions ----------------------------------------------------------
 
+/** "Flag for trainers" on a customer message: it goes to the trainers' inbox. */
+byId("transcript-list").addEventListener("click", async (event) => {
+  const button = event.target instanceof Element ? event.target.closest('button[data-action="flag"]') : null;
+  const id = store.selectedId;
+  const seq = Number(button && button.closest("[data-seq]")?.getAttribute("data-seq"));
+  if (!button || !id || !Number.isFinite(seq)) return;
+  button.disabled = true;
+  const ack = await request(ClientEvent.FLAG, { conversation_id: id, seq });
+  if (!ack.ok) {
+    button.disabled = false;
+    showNotice(`Could not flag the message: ${errorMessage(ack)}`);
+    return;
+  }
+  button.textContent = "Flagged";
+  button.dataset.flagged = "true";
+});
+
 function request(event, payload) {
   return connection ? connection.request(event, payload) : Promise.resolve({ ok: false, error: ErrorCode.DISCONNECTED });
 }

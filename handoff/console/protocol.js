@@ -15,6 +15,7 @@ export const ClientEvent = Object.freeze({
   HANDBACK: "handback",
   CANNED: "canned",
   REASSIGN: "reassign",
+  FLAG: "flag",
 });
 
 export const ServerEvent = Object.freeze({

@@ -70,6 +70,10 @@ function entryElement(entry) {
     // <bdi>: a name keeps its own direction inside a right-to-left transcript.
     authorOf(entry) ? h("bdi", { class: "entry__author" }, [authorOf(entry)]) : null,
     date ? h("time", { class: "entry__time", datetime: date.toISOString(), title: formatDateTime(entry.ts) }, [formatTime(entry.ts)]) : null,
+    // The assistant got this message wrong? Send it to the trainers' inbox (console.js handles the click).
+    sender === Sender.CUSTOMER && Number.isFinite(entry.seq)
+      ? h("button", { type: "button", class: "entry__flag", "data-action": "flag", "data-testid": "flag", title: "Send this message to the trainers' inbox" }, ["Flag for trainers"])
+      : null,
   ]);
   return h("li", { class: `entry entry--${sender}`, "data-testid": "entry", "data-sender": String(entry.sender || ""), "data-seq": Number.isFinite(entry.seq) ? entry.seq : null }, [
     head,
