@@ -6,7 +6,7 @@ UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test setup system python widget lint typecheck evaluate evaluate-test train bench clean
+.PHONY: run test setup system python widget lint typecheck validate evaluate evaluate-test train bench clean
 
 run: setup
 	.venv/bin/python -m bot.stack
@@ -56,6 +56,9 @@ typecheck: .venv/.stamp
 train: python
 	@# the test suite and `make run` use the model cached here
 	.venv/bin/python -c "from bot.model_cache import ensure_model; from bot.paths import MODELS_DIR; print(ensure_model(MODELS_DIR))"
+
+validate: python
+	.venv/bin/python -m bot.validate $(ARGS)
 
 evaluate: python
 	PYTHONPATH=. .venv-rasa/bin/python -m bot.evaluate $(ARGS)

@@ -164,8 +164,10 @@ class InvalidExample(TrainingDataError):
 class BrokenTrainingData(TrainingDataError):
     """The data files to change do not read cleanly; fix them first."""
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        super().__init__("; ".join(str(problem) for problem in problems))
+    def __init__(self, problems: Sequence[Problem], nlu_dir: Path) -> None:
+        # Paths relative to the data folder: the message may be shown to a trainer.
+        shown = (Problem(p.check, p.path.relative_to(nlu_dir), p.line, p.message) for p in problems)
+        super().__init__("; ".join(str(problem) for problem in shown))
         self.problems = list(problems)
 
 
@@ -308,11 +310,15 @@ def _write_atomically(path: Path, content: str) -> None:
     with tempfile.NamedTemporaryFile(
         "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
     ) as temporary:
-        temporary.write(content)
-        temporary.flush()
-        os.fsync(temporary.fileno())
-    os.chmod(temporary.name, mode)
-    os.replace(temporary.name, path)
+        try:
+            temporary.write(content)
+            temporary.flush()
+            os.fsync(temporary.fileno())
+            os.chmod(temporary.name, mode)
+            os.replace(temporary.name, path)
+        except BaseException:
+            os.unlink(temporary.name)
+            raise
 
 
 def add_example(nlu_dir: Path, language: str, label: str, text: str, max_chars: int = MAX_EXAMPLE_CHARS) -> bool:
@@ -328,18 +334,18 @@ def add_example(nlu_dir: Path, language: str, label: str, text: str, max_chars: 
     when the language's files do not read cleanly.
     """
     text = _validated_text(text, max_chars)
-    if not language or language.startswith(".") or not (nlu_dir / language).is_dir():
-        raise UnknownLanguage(language)
     lock_fd = os.open(nlu_dir, os.O_RDONLY)
     try:
         # One writer at a time across threads and processes: read, check and replace together.
         fcntl.flock(lock_fd, fcntl.LOCK_EX)
         data = load_nlu_data(nlu_dir)
+        if language not in data.languages:  # a folder name, never a path such as "../x"
+            raise UnknownLanguage(language)
         if label not in data.labels():
             raise UnknownLabel(label)
         broken = [p for p in data.problems if p.path.parent.name == language and p.check is Check.BROKEN_YAML]
         if broken:
-            raise BrokenTrainingData(broken)
+            raise BrokenTrainingData(broken, nlu_dir)
         key = example_key(text)
         if any(example_key(e.text) == key for e in data.examples if e.language == language):
             return False
@@ -348,7 +354,7 @@ def add_example(nlu_dir: Path, language: str, label: str, text: str, max_chars: 
         original = path.read_text(encoding="utf-8") if path.exists() else ""
         document = _yaml().load(original) if original.strip() else CommentedMap([("version", NLU_FORMAT_VERSION)])
         if not isinstance(document, CommentedMap):
-            raise BrokenTrainingData([Problem(Check.MALFORMED, path, 1, "the file is not a YAML mapping")])
+            raise BrokenTrainingData([Problem(Check.MALFORMED, path, 1, "the file is not a YAML mapping")], nlu_dir)
         _append_to_document(document, label, text, _BLANK_LINE_BEFORE_BLOCK.search(original) is not None)
         content = _dump(document, original)
         _verify_written(content, path, language, label, text)
@@ -368,5 +374,5 @@ def _verify_written(content: str, path: Path, language: str, label: str, text: s
         if isinstance(block["examples"], LiteralScalarString)
         for example in _block_examples(block, language, path, problems)
     ]
-    if problems or not any(e.label == label and e.text == text for e in examples):
+    if not any(e.label == label and e.text == text for e in examples):
         raise InvalidExample(text, "the example would not read back as written")

@@ -26,6 +26,7 @@ from typing import Any, Final
 from redis.asyncio import Redis
 
 from bot import keys
+from bot.evaluation_diff import diff_reports, render_diff
 from bot.model_cache import model_hash, rasa_environment, training_lock, training_plan
 from bot.paths import PROJECT_ROOT, RASA_VENV
 from bot.rasa_client import AssistantUnavailable, RasaClient
@@ -203,15 +204,13 @@ class TrainingJobs:
         await self._update(stage=JobStage.DEPLOYING, percent=0, message=f"loading {model.name} into the assistant")
         await self.rasa.load_model(str(model.resolve()))
         log.info("model deployed", extra={"fields": {"model": model.name, "previous": previous}})
-        from bot.evaluation_diff import diff_reports, render_diff  # noqa: PLC0415 - TODO: top-level once it exists
-
         diff = diff_reports(before, after) if before is not None else None
         return {
             "model": model.name,
             "previous_model": previous,
             "before": summary_of(before),
             "after": summary_of(after),
-            "diff_markdown": render_diff(diff) if diff is not None else "",
+            "diff_markdown": render_diff(diff, previous or "no model", model.name, "Held-out scores"),
         }
 
     async def _train(self) -> Path:

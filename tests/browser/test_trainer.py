@@ -120,6 +120,8 @@ async def test_a_trainer_labels_ten_messages_retrains_and_sees_the_scores_change
     await expect(items).to_have_count(10)
     # Persian is shown as text, right to left by its own direction.
     await expect(items.first.get_by_test_id("item-text")).to_have_attribute("dir", "auto")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOTS / "trainer-inbox.png"))
     for remaining in range(10, 0, -1):
         item = items.first
         await item.get_by_test_id("label-select").select_option("faq/warranty")
@@ -141,7 +143,6 @@ async def test_a_trainer_labels_ten_messages_retrains_and_sees_the_scores_change
     print(f"fa intent + faq key F1 on the held-out examples: {before:.3f} -> {after:.3f}")
     assert after > before, "ten Persian warranty examples should help on Persian warranty questions"
     await expect(page.get_by_test_id("model-state")).to_contain_text("up to date")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / "trainer.png"), full_page=True)
     await context.close()
     assert errors == []

@@ -9,7 +9,6 @@ import aiohttp
 from redis.asyncio import Redis
 from ruamel.yaml import YAML
 
-from bot import keys
 from bot.inbox import InboxItem, NluInbox
 from bot.stack import Stack
 from handoff.agents import AgentRole

@@ -134,20 +134,29 @@ def test_a_faq_key_goes_to_faq_yml_and_an_intent_to_nlu_yml(nlu_dir: Path) -> No
     assert "assalamualaikum semua" in examples_of(nlu_dir, "ms", "greet")
 
 
-def test_a_known_label_missing_in_one_language_gets_a_new_block(nlu_dir: Path) -> None:
-    path = nlu_dir / "hy" / "nlu.yml"
+def remove_block(path: Path, label: str) -> None:
     text = path.read_text(encoding="utf-8")
-    start = text.index("- intent: deny\n")
+    start = text.index(f"- intent: {label}\n")
     end = text.index("- intent: ", start + 1)
     path.write_text(text[:start] + text[end:], encoding="utf-8")
+
+
+def test_a_known_label_missing_in_one_language_gets_a_new_block(nlu_dir: Path) -> None:
+    remove_block(nlu_dir / "hy" / "nlu.yml", "deny")  # blocks without blank lines between them
+    remove_block(nlu_dir / "en" / "nlu.yml", "deny")  # blocks with a blank line between them
     (nlu_dir / "fa" / "faq.yml").unlink()
     assert "deny" not in load_nlu_data(nlu_dir).by_label("hy")
 
     assert add_example(nlu_dir, "hy", "deny", "ոչ, շնորհակալ եմ") is True
+    assert add_example(nlu_dir, "en", "deny", "nah mate") is True
     assert add_example(nlu_dir, "fa", "faq/warranty", "گارانتی دارید؟") is True
 
     assert examples_of(nlu_dir, "hy", "deny") == ["ոչ, շնորհակալ եմ"]
-    assert path.read_text(encoding="utf-8").endswith("- intent: deny\n  examples: |\n    - ոչ, շնորհակալ եմ\n")
+    hy = (nlu_dir / "hy" / "nlu.yml").read_text(encoding="utf-8")
+    assert hy.endswith("\n- intent: deny\n  examples: |\n    - ոչ, շնորհակալ եմ\n")
+    assert "\n\n- intent: deny" not in hy
+    en = (nlu_dir / "en" / "nlu.yml").read_text(encoding="utf-8")
+    assert en.endswith("\n\n- intent: deny\n  examples: |\n    - nah mate\n")
     assert (nlu_dir / "fa" / "faq.yml").read_text(encoding="utf-8") == (
         'version: "3.1"\nnlu:\n- intent: faq/warranty\n  examples: |\n    - گارانتی دارید؟\n'
     )
@@ -203,7 +212,7 @@ def test_the_length_limit_is_inclusive_and_can_be_set(nlu_dir: Path) -> None:
         add_example(nlu_dir, "en", "complain", "b" * 11, max_chars=10)
 
 
-@pytest.mark.parametrize("language", ["de", "", "../en", ".", "en/nlu.yml"])
+@pytest.mark.parametrize("language", ["de", "", "../en", "../nlu", ".", "en/nlu.yml"])
 def test_an_unknown_language_is_refused(nlu_dir: Path, language: str) -> None:
     before = snapshot(nlu_dir)
     with pytest.raises(UnknownLanguage):
@@ -233,6 +242,7 @@ def test_a_language_whose_file_does_not_parse_is_not_changed(nlu_dir: Path) -> N
     with pytest.raises(BrokenTrainingData) as raised:
         add_example(nlu_dir, "fa", "greet", "درود بر شما")
     assert [problem.path for problem in raised.value.problems] == [path]
+    assert str(raised.value).startswith("fa/faq.yml:")  # no server paths in what a trainer may see
     assert snapshot(nlu_dir) == before
     assert add_example(nlu_dir, "en", "greet", "greetings, earthlings") is True  # other languages still work
 
