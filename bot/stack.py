@@ -223,6 +223,8 @@ def print_urls(settings: Settings) -> None:
         f"\nDemo Shop support is running.\n"
         f"  demo shop page : {base}/\n"
         f"  widget script  : {base}/widget.js\n"
+        f"  agent console  : {base}/console/\n"
+        f"  trainer page   : {base}/trainer/  (trainers, supervisors)\n"
         f"  health / ready : {base}/healthz  {base}/readyz\n"
         f"  analytics      : {base}/dashboard/  (supervisors, trainers)  metrics: {base}/metrics\n"
         f"  redis          : {settings.redis_url}\n"
