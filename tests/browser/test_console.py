@@ -11,6 +11,7 @@ from playwright.async_api import Browser, Page, expect
 from redis.asyncio import Redis
 
 from bot import keys
+from bot.inbox import NluInbox
 from bot.paths import PROJECT_ROOT
 from bot.stack import Stack
 from tests.browser.test_widget import open_widget, send, stored_session_id
@@ -77,6 +78,13 @@ async def handoff_round_trip(
 
     await send(page, "My parcel 4711 is late")
     await expect(transcript).to_contain_text("My parcel 4711 is late", timeout=10_000)
+    # The agent sends the customer's latest message to the trainers' inbox.
+    latest = transcript.locator('[data-testid="entry"][data-sender="customer"]').last
+    await latest.get_by_test_id("flag").click()
+    await expect(latest.get_by_test_id("flag")).to_have_text("Flagged")
+    inbox = await NluInbox(redis).items()
+    flagged = [item for item in inbox if item.reason == "flagged" and item.conversation_id == session_id]
+    assert [(item.text, item.detail) for item in flagged] == [("My parcel 4711 is late", username)]
     if screenshots:
         await console.screenshot(path=str(SCREENSHOTS / "console.png"))
         await page.screenshot(path=str(SCREENSHOTS / "widget-agent.png"))
