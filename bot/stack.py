@@ -26,7 +26,7 @@ import aiohttp
 from redis.asyncio import Redis
 
 from bot.logs import configure_logging
-from bot.model_cache import ensure_model, rasa_environment
+from bot.model_cache import ensure_model, rasa_environment, training_plan
 from bot.paths import PROJECT_ROOT, RASA_VENV
 from bot.settings import Settings, fill_missing_secrets, get_settings
 
@@ -207,9 +207,18 @@ class Stack:
                     log.warning("child exited; restarting", extra={"fields": {"child": child.name, "in_s": delay}})
                     child.restarts += 1
                     await asyncio.sleep(delay)
+                    if child.name == "rasa":
+                        self._serve_latest_model(child)
                     await child.start()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 1.0)
+
+    def _serve_latest_model(self, rasa: Child) -> None:
+        """A restarted Rasa serves the model of the current data if the trainer page trained it since."""
+        latest, _ = training_plan(self.settings.models_dir, PROJECT_ROOT, self.settings.training_data_dir)
+        if latest.exists() and "--model" in rasa.command:
+            rasa.command[rasa.command.index("--model") + 1] = str(latest)
+            self.model = latest
 
     async def stop(self) -> None:
         """Stop every child, the gateway first and Redis last."""

@@ -11,8 +11,11 @@ import pytest
 from redis.asyncio import Redis
 
 from bot import keys
+from bot.model_cache import training_plan
 from bot.paths import PROJECT_ROOT
 from bot.rasa_client import RasaClient
+from bot.settings import Settings
+from bot.stack import Child, Stack
 from bot.training_job import JobPaths, TrainingBusy, TrainingJobs, check_before_training
 from tests.helpers import free_port
 
@@ -78,3 +81,16 @@ def test_broken_yaml_blocks_training(tmp_path: Path) -> None:
     (tmp_path / "nlu" / "en" / "nlu.yml").write_text('version: "3.1"\nnlu:\n- intent: greet\n  examples: [\n')
     blocking, _ = check_before_training(tmp_path)
     assert any("nlu.yml" in problem for problem in blocking), blocking
+
+
+def test_a_restarted_rasa_serves_the_model_the_trainer_deployed(tmp_path: Path) -> None:
+    settings = Settings(var_dir=tmp_path, models_dir=tmp_path / "models", training_data_dir=PROJECT_ROOT / "data")
+    stack = Stack(settings)
+    rasa = Child("rasa", ["rasa", "run", "--model", "models/model-old.tar.gz", "--port", "5005"], {})
+    stack._serve_latest_model(rasa)
+    assert rasa.command[3] == "models/model-old.tar.gz", "nothing newer was trained: keep the model"
+    latest, _ = training_plan(settings.models_dir, PROJECT_ROOT, settings.training_data_dir)
+    latest.parent.mkdir(parents=True)
+    latest.write_bytes(b"a model")
+    stack._serve_latest_model(rasa)
+    assert rasa.command == ["rasa", "run", "--model", str(latest), "--port", "5005"]
