@@ -27,7 +27,7 @@ from bot.stack import Stack
 from handoff.agents import AgentDirectory, AgentRole
 from handoff.reasons import model_guesses
 from tests.conftest import AGENT_PASSWORD
-from tests.helpers import free_port
+from tests.helpers import CustomerClient, domain_responses, free_port
 
 SMALL_DATA = PROJECT_ROOT / "tests" / "data" / "trainer_small"
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
@@ -106,6 +106,11 @@ async def test_a_trainer_labels_ten_messages_retrains_and_sees_the_scores_change
     first_model = trainer_stack.model
     assert first_model is not None
     url = f"http://127.0.0.1:{settings.gateway_port}"
+    # A customer is mid-conversation while the model is replaced.
+    customer = CustomerClient(url)
+    session_id = await customer.connect()
+    await customer.send("سلام", customData={"language": "fa"})
+    assert await customer.replies_until_quiet()
 
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
@@ -157,3 +162,10 @@ async def test_a_trainer_labels_ten_messages_retrains_and_sees_the_scores_change
     ):
         serving = Path((await response.json())["model_file"]).name
     assert serving != first_model.name
+
+    # The conversation goes on, on the same session, and the new model answers a warranty question.
+    await customer.send("گارانتی کالا چقدره؟", customData={"language": "fa"})
+    replies = await customer.replies_until_quiet()
+    await customer.close()
+    assert customer.session_id == session_id
+    assert replies[0]["text"] in domain_responses()["utter_faq/warranty"]["fa"]
