@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
-from playwright.async_api import Page, expect
+import pytest_asyncio
+from playwright.async_api import Browser, Page, expect
 from redis.asyncio import Redis
 
 from bot.paths import PROJECT_ROOT
@@ -35,6 +36,18 @@ async def sign_in(page: Page, url: str, username: str) -> None:
     await page.get_by_test_id("login-username").fill(username)
     await page.get_by_test_id("login-password").fill(AGENT_PASSWORD)
     await page.get_by_test_id("login-submit").click()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    """A wide window: the dashboard's screenshot shows every tile in one row."""
+    context = await browser.new_context(viewport={"width": 1400, "height": 900})
+    opened = await context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    await context.close()
+    assert errors == [], f"uncaught errors in the page: {errors}"
 
 
 async def test_a_supervisor_sees_the_days_figures(
@@ -96,7 +109,6 @@ async def test_a_supervisor_sees_the_days_figures(
     total = next(r for r in rows_csv if r["day"] == "total" and r["language"] == "all")
     assert (total["conversations"], total["handoffs"], total["mean_rating"]) == ("7", "2", "4.0")
 
-    await page.set_viewport_size({"width": 1400, "height": 900})
     await page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
     assert violations == []
 

@@ -38,6 +38,8 @@ async def test_full_handoff_conversation(customer: CustomerClient, make_agent: M
     assert status["state"] == "queued" and status["position"] == 1 and status["estimated_wait_s"] > 0
 
     await customer.send("my order is 4711, it never came")
+    while (await customer.next("message_ack"))["seq"] != 3:  # stored before the agent opens the conversation
+        pass
     opened = await anna.call("open", {"conversation_id": conversation_id})
     senders = [e["sender"] for e in opened["transcript"]]
     assert senders == ["customer", "bot", "customer"]  # the assistant's turn and what was written while waiting

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,11 +13,13 @@ from bot import keys
 from bot.analytics import AnalyticsRecorder
 from bot.analytics_report import read_report
 from bot.conversations import ConversationStore
+from bot.dialogue import Dialogue
 from bot.language import Language
 from bot.metrics import Metrics
 from handoff.queue import HandoffQueue
-from handoff.reasons import HandoffReason, HandoffSignal
+from handoff.reasons import HandoffReason, HandoffSignal, low_confidence_payload
 from tests.helpers import free_port
+from tests.unit.test_dialogue import ScriptedRasa, message
 
 MARCH_1 = datetime(2025, 3, 1, 10, 0, tzinfo=UTC).timestamp()
 MARCH_2 = datetime(2025, 3, 2, 9, 0, tzinfo=UTC).timestamp()
@@ -193,6 +195,35 @@ async def test_ratings_mean_and_count_per_score(
     assert (figures["ratings"], figures["mean_rating"]) == (4, 3.75)
     assert [figures[f"ratings_{n}"] for n in range(1, 6)] == [0, 1, 0, 2, 1]
     assert sample(metrics, "support_ratings_total", language="en", score="4") == 2
+
+
+async def totals(redis: Redis, language: str) -> dict[str, Any]:
+    """Yesterday and today together, so a test running over midnight (UTC) still adds up."""
+    today = datetime.now(UTC).date()
+    report = await read_report(redis, today - timedelta(days=1), today)
+    return next(r for r in report.totals if r["language"] == language)
+
+
+async def test_the_dialogue_records_turns_and_each_handoff_once(
+    redis_client: Redis, recorder: AnalyticsRecorder
+) -> None:
+    store, queue = ConversationStore(redis_client, 60), HandoffQueue(redis_client)
+    unsure = ScriptedRasa([{"text": "Sorry, could you rephrase?"}, {"custom": low_confidence_payload([])}])
+    dialogue = Dialogue(store, unsure, "secret", queue, analytics=recorder)
+    cid = (await dialogue.open_session(None, "ms")).session_id
+    await dialogue.handle_customer_message(cid, message("zzqx", "ms"))
+    signal = HandoffSignal.for_reason(HandoffReason.COMPLAINT)
+    dialogue.rasa = ScriptedRasa([{"text": "Maaf"}, {"custom": signal.to_payload()}])
+    await dialogue.handle_customer_message(cid, message("teruk sangat, saya nak komplen", "ms"))
+    await dialogue.handle_customer_message(cid, message("helo?", "ms"))  # waits for a person: no turn
+    down = Dialogue(store, ScriptedRasa(fail=True), "secret", queue, analytics=recorder)
+    other = (await down.open_session(None, "ms")).session_id
+    await down.handle_customer_message(other, message("di mana bungkusan saya", "ms"))
+    await down.handle_customer_message(other, message("helo?", "ms"))  # already in line: no second handoff
+    figures = await totals(redis_client, "ms")
+    assert (figures["conversations"], figures["contained"]) == (2, 0)
+    assert (figures["assistant_turns"], figures["low_confidence_turns"]) == (2, 1)
+    assert (figures["handoffs"], figures["handoffs_complaint"], figures["handoffs_assistant_unavailable"]) == (2, 1, 1)
 
 
 async def test_a_redis_failure_is_logged_and_never_raised(caplog: pytest.LogCaptureFixture) -> None:
