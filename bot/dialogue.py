@@ -10,6 +10,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from redis.exceptions import RedisError
+
 from bot.analytics import AnalyticsRecorder
 from bot.conversations import ConversationState, ConversationStore, Sender, TranscriptEntry
 from bot.inbox import InboxReason, NluInbox
@@ -159,15 +161,21 @@ class Dialogue:
         if self.inbox is None or not (outcome.low_confidence or outcome.handoff is not None):
             return
         reason = InboxReason.LOW_CONFIDENCE if outcome.low_confidence else InboxReason.HANDOFF
-        await self.inbox.add(
-            text=accepted.text,
-            language=accepted.language,
-            reason=reason,
-            conversation_id=accepted.conversation_id,
-            seq=accepted.seq,
-            intents=outcome.intents,
-            detail=outcome.handoff.reason.value if outcome.handoff is not None else "",
-        )
+        try:
+            await self.inbox.add(
+                text=accepted.text,
+                language=accepted.language,
+                reason=reason,
+                conversation_id=accepted.conversation_id,
+                seq=accepted.seq,
+                intents=outcome.intents,
+                detail=outcome.handoff.reason.value if outcome.handoff is not None else "",
+            )
+        except RedisError as error:
+            # The customer's answer is stored and on its way; only the trainers miss this one.
+            log.error(
+                "not kept for trainers: redis: %s", error, extra=log_fields(conversation=accepted.conversation_id)
+            )
 
     async def handle_customer_message(
         self, conversation_id: str, message: UserMessage

@@ -7,11 +7,12 @@ from redis.asyncio import Redis
 
 from bot.conversations import ConversationState, ConversationStore, Sender
 from bot.dialogue import Dialogue, UnknownConversation
+from bot.inbox import NluInbox
 from bot.protocol import UserMessage
 from bot.rasa_client import AssistantUnavailable, RasaClient
 from bot.sessions import issue_session_id
 from handoff.queue import HandoffQueue
-from handoff.reasons import HandoffReason, HandoffSignal
+from handoff.reasons import HandoffReason, HandoffSignal, low_confidence_payload
 
 SECRET = "test-secret"
 
@@ -115,3 +116,24 @@ async def test_unknown_conversation_is_refused(redis_client: Redis) -> None:
     dialogue = Dialogue(ConversationStore(redis_client, 60), ScriptedRasa(), SECRET, HandoffQueue(redis_client))
     with pytest.raises(UnknownConversation):
         await dialogue.handle_customer_message("nope", message("hi"))
+
+
+async def test_low_confidence_goes_to_the_inbox_with_the_guesses(redis_client: Redis) -> None:
+    guesses = [{"name": "faq/warranty", "confidence": 0.42}]
+    rasa = ScriptedRasa([{"text": "Sorry, could you rephrase?"}, {"custom": low_confidence_payload(guesses)}])
+    dialogue, cid = await open_dialogue(redis_client, rasa)
+    dialogue.inbox = NluInbox(redis_client)
+    _, outcome = await dialogue.handle_customer_message(cid, message("is it guarantied", "en"))
+    assert outcome.low_confidence and outcome.intents == guesses
+    assert [r.text for r in outcome.replies] == ["Sorry, could you rephrase?"], "the notice is never shown"
+    [item] = await dialogue.inbox.items()
+    assert (item.text, item.reason, item.intents, item.seq) == ("is it guarantied", "low_confidence", guesses, 1)
+
+
+async def test_an_unreachable_inbox_does_not_cost_the_customer_the_answer(redis_client: Redis) -> None:
+    rasa = ScriptedRasa([{"text": "Sorry?"}, {"custom": low_confidence_payload([])}])
+    dialogue, cid = await open_dialogue(redis_client, rasa)
+    dialogue.inbox = NluInbox(Redis.from_url("redis://127.0.0.1:1/0"))
+    _, outcome = await dialogue.handle_customer_message(cid, message("hmm", "en"))
+    assert [r.text for r in outcome.replies] == ["Sorry?"]
+    await dialogue.inbox.redis.aclose()
