@@ -7,7 +7,6 @@ one, 403 for a plain agent. The figures are in :mod:`bot.analytics_report`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Final
@@ -17,7 +16,7 @@ from aiohttp import web
 from bot.analytics import AnalyticsRecorder
 from bot.analytics_report import BadDateRange, Report, parse_date_range, read_report, report_csv
 from handoff.agents import Agent, AgentDirectory, AgentRole
-from handoff.console_api import CONSOLE_CSP, STATIC_TYPES, bearer_token
+from handoff.staff_web import add_staff_page, json_error, staff_member
 
 __all__ = ["ANALYTICS_ROLES", "DASHBOARD_DIR", "register_analytics_routes"]
 
@@ -25,10 +24,6 @@ DASHBOARD_DIR: Final = Path(__file__).parent / "dashboard"
 ANALYTICS_ROLES: Final = frozenset({AgentRole.SUPERVISOR, AgentRole.TRAINER})
 #: The page loads the charting library under this name; it is served from web_widget/node_modules.
 CHART_JS_NAME: Final = "chart.umd.js"
-
-
-def _json_error(status: type[web.HTTPError], message: str) -> web.HTTPError:
-    return status(text=json.dumps({"error": message}), content_type="application/json")
 
 
 def register_analytics_routes(
@@ -40,19 +35,14 @@ def register_analytics_routes(
     """The two analytics endpoints and the dashboard's files (``chart_js``: Chart.js's UMD build)."""
 
     async def allowed(request: web.Request) -> Agent:
-        agent = await get_agents().agent_for_token(bearer_token(request))
-        if agent is None:
-            raise _json_error(web.HTTPUnauthorized, "unauthorized")
-        if agent.role not in ANALYTICS_ROLES:
-            raise _json_error(web.HTTPForbidden, "supervisors and trainers only")
-        return agent
+        return await staff_member(get_agents(), request, ANALYTICS_ROLES)
 
     async def report(request: web.Request) -> Report:
         await allowed(request)
         try:
             start, end = parse_date_range(request.query.get("from"), request.query.get("to"))
         except BadDateRange as error:
-            raise _json_error(web.HTTPBadRequest, str(error)) from error
+            raise json_error(web.HTTPBadRequest, str(error)) from error
         return await read_report(get_recorder().redis, start, end)
 
     async def analytics_json(request: web.Request) -> web.Response:
@@ -68,27 +58,6 @@ def register_analytics_routes(
             headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
         )
 
-    async def dashboard_file(request: web.Request) -> web.StreamResponse:
-        name = request.match_info.get("name") or "index.html"
-        path = chart_js if name == CHART_JS_NAME else DASHBOARD_DIR / name
-        if path.suffix not in STATIC_TYPES or path.parent not in (DASHBOARD_DIR, chart_js.parent):
-            raise web.HTTPNotFound()
-        if not path.is_file():
-            raise web.HTTPNotFound()
-        headers = {
-            "Content-Type": f"{STATIC_TYPES[path.suffix]}; charset=utf-8",
-            "Content-Security-Policy": CONSOLE_CSP,
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "no-cache",
-            "Referrer-Policy": "same-origin",
-        }
-        return web.FileResponse(path, headers=headers)
-
-    async def dashboard_root(request: web.Request) -> web.StreamResponse:
-        raise web.HTTPFound("/dashboard/")
-
     app.router.add_get("/api/analytics", analytics_json)
     app.router.add_get("/api/analytics.csv", analytics_csv)
-    app.router.add_get("/dashboard", dashboard_root)
-    app.router.add_get("/dashboard/", dashboard_file)
-    app.router.add_get(r"/dashboard/{name:[A-Za-z0-9_.-]+}", dashboard_file)
+    add_staff_page(app, "dashboard", DASHBOARD_DIR, {CHART_JS_NAME: chart_js})

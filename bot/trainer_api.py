@@ -9,7 +9,6 @@ YAML library, so the trainers' comments and order survive.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -21,17 +20,13 @@ from bot.inbox import NluInbox
 from bot.training_data import TrainingDataError, add_example, known_labels
 from bot.training_job import TrainingBusy, TrainingJobs
 from handoff.agents import Agent, AgentDirectory, AgentRole
-from handoff.console_api import CONSOLE_CSP, STATIC_TYPES, bearer_token
+from handoff.staff_web import add_staff_page, json_error, staff_member
 
 log = logging.getLogger(__name__)
 
 TRAINER_DIR: Final = Path(__file__).parent / "trainer"
 TRAINER_ROLES: Final = frozenset({AgentRole.TRAINER, AgentRole.SUPERVISOR})
 MAX_LABEL_CHARS: Final = 100
-
-
-def _error(status: type[web.HTTPException], message: str) -> web.HTTPException:
-    return status(text=json.dumps({"error": message}), content_type="application/json")
 
 
 def register_trainer_routes(
@@ -44,12 +39,7 @@ def register_trainer_routes(
     """``/api/trainer/*`` and ``/trainer/``."""
 
     async def trainer(request: web.Request) -> Agent:
-        agent = await get_agents().agent_for_token(bearer_token(request))
-        if agent is None:
-            raise _error(web.HTTPUnauthorized, "unauthorized")
-        if agent.role not in TRAINER_ROLES:
-            raise _error(web.HTTPForbidden, "trainers and supervisors only")
-        return agent
+        return await staff_member(get_agents(), request, TRAINER_ROLES)
 
     async def inbox(request: web.Request) -> web.Response:
         await trainer(request)
@@ -62,24 +52,24 @@ def register_trainer_routes(
         try:
             body: Any = await request.json()
         except ValueError:
-            raise _error(web.HTTPBadRequest, "send JSON {label}") from None
+            raise json_error(web.HTTPBadRequest, "send JSON {label}") from None
         wanted = body.get("label") if isinstance(body, dict) else None
         if not isinstance(wanted, str) or not 0 < len(wanted) <= MAX_LABEL_CHARS:
-            raise _error(web.HTTPBadRequest, "send JSON {label}")
+            raise json_error(web.HTTPBadRequest, "send JSON {label}")
         if wanted not in await asyncio.to_thread(known_labels, nlu_dir):
-            raise _error(web.HTTPBadRequest, f"unknown label {wanted}")
+            raise json_error(web.HTTPBadRequest, f"unknown label {wanted}")
         item = await get_inbox().take(request.match_info["item_id"])
         if item is None:
-            raise _error(web.HTTPNotFound, "this message was labelled or discarded already")
+            raise json_error(web.HTTPNotFound, "this message was labelled or discarded already")
         try:
             added = await asyncio.to_thread(add_example, nlu_dir, item.language, wanted, item.text)
         except TrainingDataError as error:
             await get_inbox().put_back(item)
-            raise _error(web.HTTPBadRequest, str(error)) from None
+            raise json_error(web.HTTPBadRequest, str(error)) from None
         except OSError:
             await get_inbox().put_back(item)
             log.exception("could not write the training data")
-            raise _error(web.HTTPInternalServerError, "could not write the training data") from None
+            raise json_error(web.HTTPInternalServerError, "could not write the training data") from None
         log.info(
             "labelled",
             extra={"fields": {"trainer": agent.username, "language": item.language, "label": wanted, "added": added}},
@@ -90,7 +80,7 @@ def register_trainer_routes(
         agent = await trainer(request)
         item = await get_inbox().take(request.match_info["item_id"])
         if item is None:
-            raise _error(web.HTTPNotFound, "this message was labelled or discarded already")
+            raise json_error(web.HTTPNotFound, "this message was labelled or discarded already")
         log.info("discarded", extra={"fields": {"trainer": agent.username, "language": item.language}})
         return web.Response(status=204)
 
@@ -103,25 +93,9 @@ def register_trainer_routes(
         try:
             job = await get_jobs().start(agent.username)
         except TrainingBusy:
-            raise _error(web.HTTPConflict, "a training job is running already") from None
+            raise json_error(web.HTTPConflict, "a training job is running already") from None
         log.info("training started", extra={"fields": {"trainer": agent.username}})
         return web.json_response({"job": job}, status=202)
-
-    async def trainer_file(request: web.Request) -> web.StreamResponse:
-        path = TRAINER_DIR / (request.match_info.get("name") or "index.html")
-        if path.suffix not in STATIC_TYPES or path.parent != TRAINER_DIR or not path.is_file():
-            raise web.HTTPNotFound()
-        headers = {
-            "Content-Type": f"{STATIC_TYPES[path.suffix]}; charset=utf-8",
-            "Content-Security-Policy": CONSOLE_CSP,
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "no-cache",
-            "Referrer-Policy": "same-origin",
-        }
-        return web.FileResponse(path, headers=headers)
-
-    async def trainer_root(request: web.Request) -> web.StreamResponse:
-        raise web.HTTPFound("/trainer/")
 
     item_path = r"/api/trainer/inbox/{item_id:[0-9a-f]{1,40}}"
     app.router.add_get("/api/trainer/inbox", inbox)
@@ -129,6 +103,4 @@ def register_trainer_routes(
     app.router.add_post(item_path + "/discard", discard)
     app.router.add_get("/api/trainer/status", status)
     app.router.add_post("/api/trainer/train", train)
-    app.router.add_get("/trainer", trainer_root)
-    app.router.add_get("/trainer/", trainer_file)
-    app.router.add_get(r"/trainer/{name:[A-Za-z0-9_.-]+}", trainer_file)
+    add_staff_page(app, "trainer", TRAINER_DIR)

@@ -1,0 +1,68 @@
+"""Staff pages' files and the role check, served by a real aiohttp server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from redis.asyncio import Redis
+
+from handoff.agents import AgentDirectory, AgentRole
+from handoff.staff_web import STAFF_CSP, add_staff_page, staff_member
+
+
+@pytest.fixture
+async def client(tmp_path: Path, redis_client: Redis) -> AsyncIterator[TestClient[web.Request, web.Application]]:
+    page = tmp_path / "page"
+    page.mkdir()
+    (page / "index.html").write_text("<p>page</p>")
+    (page / "app.js").write_text("1")
+    (page / "secret.txt").write_text("no")
+    (tmp_path / "outside.js").write_text("no")
+    (tmp_path / "lib.js").write_text("library")
+    agents = AgentDirectory(redis_client)
+
+    async def supervisors(request: web.Request) -> web.Response:
+        agent = await staff_member(agents, request, {AgentRole.SUPERVISOR})
+        return web.json_response({"username": agent.username})
+
+    app = web.Application()
+    add_staff_page(app, "page", page, {"lib.js": tmp_path / "lib.js"})
+    app.router.add_get("/api/only-supervisors", supervisors)
+    async with TestClient(TestServer(app)) as test_client:
+        yield test_client
+
+
+async def test_page_files_are_served_with_the_strict_policy(client: TestClient[web.Request, web.Application]) -> None:
+    response = await client.get("/page/")
+    assert response.status == 200 and await response.text() == "<p>page</p>"
+    assert response.headers["Content-Security-Policy"] == STAFF_CSP
+    assert "'unsafe-inline'" not in STAFF_CSP
+    assert (await client.get("/page/app.js")).headers["Content-Type"].startswith("text/javascript")
+    assert await (await client.get("/page/lib.js")).text() == "library"
+    redirect = await client.get("/page", allow_redirects=False)
+    assert (redirect.status, redirect.headers["Location"]) == (302, "/page/")
+
+
+@pytest.mark.parametrize(
+    "path", ["/page/secret.txt", "/page/outside.js", "/page/..", "/page/..%2Foutside.js", "/page/x.js"]
+)
+async def test_nothing_else_is_reachable(client: TestClient[web.Request, web.Application], path: str) -> None:
+    assert (await client.get(path)).status == 404
+
+
+async def test_the_role_check(client: TestClient[web.Request, web.Application], redis_client: Redis) -> None:
+    agents = AgentDirectory(redis_client)
+    await agents.add("sam", "a long test password", AgentRole.SUPERVISOR, "Sam")
+    await agents.add("tina", "a long test password", AgentRole.TRAINER, "Tina")
+    sam, _ = await agents.login("sam", "a long test password", "127.0.0.1")
+    tina, _ = await agents.login("tina", "a long test password", "127.0.0.1")
+    assert (await client.get("/api/only-supervisors")).status == 401
+    assert (await client.get("/api/only-supervisors", headers={"Authorization": "Bearer forged"})).status == 401
+    refused = await client.get("/api/only-supervisors", headers={"Authorization": f"Bearer {tina}"})
+    assert (refused.status, await refused.json()) == (403, {"error": "supervisors only"})
+    allowed = await client.get("/api/only-supervisors", headers={"Authorization": f"Bearer {sam}"})
+    assert (allowed.status, await allowed.json()) == (200, {"username": "sam"})
