@@ -37,8 +37,9 @@ log = logging.getLogger(__name__)
 
 __all__ = ["JobStage", "JobState", "TrainingBusy", "TrainingJobs"]
 
-#: Held while a job runs; a gateway that dies mid-job frees it after this long.
-LOCK_TTL_S: Final = 3600
+#: Held while a job runs and renewed with every progress update: a gateway
+#: that dies mid-job frees it after this long.
+LOCK_TTL_S: Final = 300
 LOG_LINES_KEPT: Final = 12
 EPOCHS = re.compile(r"Epochs:\s+(\d+)%")
 COMPONENT = re.compile(r"Starting to train component '([^']+)'")
@@ -168,7 +169,10 @@ class TrainingJobs:
             name: json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else str(value)
             for name, value in fields.items()
         }
-        await self.redis.hset(keys.training_job_key(), mapping=values)  # type: ignore[arg-type]
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(keys.training_job_key(), mapping=values)  # type: ignore[arg-type]
+            pipe.expire(keys.training_lock_key(), LOCK_TTL_S)
+            await pipe.execute()
 
     async def _run(self) -> None:
         try:
@@ -275,14 +279,16 @@ class TrainingJobs:
                     epochs = EPOCHS.search(line)
                     if not epochs:
                         tail = [*tail, line][-LOG_LINES_KEPT:]
-                    if progress and time.monotonic() - last_update > 0.5:
+                    if time.monotonic() - last_update > 0.5:
+                        # The output so far (and so the lock's lease) is renewed for any command;
+                        # training also reports which component and how far.
                         last_update = time.monotonic()
-                        percent = int(epochs.group(1)) if epochs else None
-                        await self._update(
-                            message=f"training {component}" if component else "training the assistant",
-                            log=tail,
-                            **({"percent": percent} if percent is not None else {}),
-                        )
+                        fields: dict[str, Any] = {"log": tail}
+                        if progress:
+                            fields["message"] = f"training {component}" if component else "training the assistant"
+                            if epochs:
+                                fields["percent"] = int(epochs.group(1))
+                        await self._update(**fields)
             code = await process.wait()
         except asyncio.CancelledError:
             process.kill()
