@@ -337,7 +337,12 @@ class HandoffService:
         }
 
     async def my_conversations(self, agent: Agent) -> list[dict[str, Any]]:
-        return [await self.summary(cid) for cid in await self.queue.assigned_to(agent.username)]
+        """The agent's conversations; a supervisor's are every conversation any agent has."""
+        usernames = [agent.username]
+        if agent.role is AgentRole.SUPERVISOR:
+            usernames = [str(member["username"]) for member in await self.agents.roster()]
+        ids = sorted({cid for username in usernames for cid in await self.queue.assigned_to(username)})
+        return [await self.summary(cid) for cid in ids]
 
     @staticmethod
     def canned(language: Language, agent: Agent) -> list[dict[str, str]]:

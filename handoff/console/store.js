@@ -123,7 +123,8 @@ export function createStore(now = () => Date.now()) {
     },
     /**
      * A `conversation_update`: applied to the agent's conversations, and adds
-     * one newly assigned to this agent. Returns whether the console shows it.
+     * one newly assigned to this agent (for a supervisor: to any agent).
+     * Returns whether the console shows it.
      */
     updateConversation(conversation) {
       if (!conversation || !conversation.conversation_id) return false;
@@ -132,7 +133,8 @@ export function createStore(now = () => Date.now()) {
         conversations.set(id, { ...conversations.get(id), ...conversation });
         return true;
       }
-      if (conversation.state === ConversationState.ASSIGNED && isAgent(conversation.agent, agent)) {
+      const supervising = Boolean(agent && agent.role === AgentRole.SUPERVISOR);
+      if (conversation.state === ConversationState.ASSIGNED && (supervising || isAgent(conversation.agent, agent))) {
         conversations.set(id, { ...conversation, lost: false });
         return true;
       }

@@ -14,9 +14,10 @@ from bot import keys
 from bot.inbox import NluInbox
 from bot.paths import PROJECT_ROOT
 from bot.stack import Stack
+from handoff.agents import AgentRole
 from tests.browser.test_widget import open_widget, send, stored_session_id
 from tests.conftest import AGENT_PASSWORD
-from tests.helpers import GatewayProcess
+from tests.helpers import AgentClient, GatewayProcess, as_text
 
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 CreateAgent = Callable[..., Awaitable[str]]
@@ -136,3 +137,38 @@ async def test_customer_markup_is_text_in_the_console(
     response = await console.request.get(f"{gateway_url}/console/")
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert "unsafe-inline" not in response.headers["content-security-policy"].split("script-src")[1].split(";")[0]
+
+
+async def test_a_supervisor_sees_every_chat_and_reassigns_one(
+    page: Page,
+    console: Page,
+    gateway_url: str,
+    agent_account: CreateAgent,
+    make_agent: Callable[..., Awaitable[AgentClient]],
+    stack_redis: Redis,
+) -> None:
+    ann = await make_agent("ann.s", display_name="Ann")
+    await make_agent("cy.s", display_name="Cy")
+    await open_widget(page, gateway_url, "en")
+    await send(page, "I want to talk to a person")
+    session_id = await stored_session_id(page)
+    await ann.wait_for_queue_with(session_id)
+    assert (await ann.call("claim", {"conversation_id": session_id}))["ok"]
+    await expect(page.get_by_test_id("handoff-banner")).to_contain_text("Ann", timeout=10_000)
+
+    # The supervisor signs in after the claim and still sees the chat, with whose it is.
+    supervisor = await agent_account("sue.s", "Sue", role=AgentRole.SUPERVISOR)
+    await log_in(console, gateway_url, supervisor)
+    chat = console.locator(f'[data-testid="my-conversation"][data-conversation-id="{session_id}"]')
+    await expect(chat).to_contain_text("Taken by ann.s", timeout=10_000)
+    await chat.locator(".my-conversation__open").click()
+    await expect(console.get_by_test_id("transcript")).to_contain_text("I want to talk to a person")
+
+    select = console.get_by_test_id("reassign-select")
+    await expect(select.locator('option[value="cy.s"]')).to_have_count(1, timeout=10_000)
+    assert await select.locator('option[value="ann.s"]').count() == 0, "the chat's own agent is not offered"
+    await select.select_option("cy.s")
+    await console.get_by_test_id("reassign").click()
+    await expect(page.get_by_test_id("handoff-banner")).to_contain_text("Cy", timeout=10_000)
+    assert as_text(await stack_redis.hget(keys.conversation_key(session_id), "agent")) == "cy.s"
+    await expect(chat).to_contain_text("Taken by cy.s")
