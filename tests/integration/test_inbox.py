@@ -9,7 +9,7 @@ import aiohttp
 from redis.asyncio import Redis
 from ruamel.yaml import YAML
 
-from bot.inbox import InboxItem, NluInbox
+from bot.inbox import InboxItem, InboxReason, NluInbox
 from bot.stack import Stack
 from handoff.agents import AgentRole
 from tests.conftest import AGENT_PASSWORD
@@ -153,3 +153,18 @@ async def test_a_trainer_labels_and_discards_inbox_messages(
     assert status == 200
     assert state["data_changed"] is True, "the labelled example is not in the served model yet"
     assert state["serving_model"].startswith("model-")
+
+
+async def test_a_message_that_cannot_be_an_example_stays_in_the_inbox(
+    gateway_url: str, stack_redis: Redis, agent_account: Callable[..., Awaitable[str]]
+) -> None:
+    inbox = NluInbox(stack_redis)
+    long_text = "where is my order " * 60  # a customer may write 2000 characters; an example is one request
+    item = await inbox.add(text=long_text, language="en", reason=InboxReason.FLAGGED, conversation_id="c-long", seq=1)
+    assert item is not None
+    token = await trainer_token(gateway_url, agent_account, "tom")
+    status, body = await api(gateway_url, "POST", f"/api/trainer/inbox/{item.item_id}/label", token, {"label": "greet"})
+    assert status == 400 and "long" in body["error"]
+    assert await inbox.get(item.item_id) is not None
+    assert (await api(gateway_url, "POST", "/api/trainer/inbox/not-an-id!/discard", token))[0] == 404
+    assert (await api(gateway_url, "POST", "/api/trainer/inbox/abc123/discard", token))[0] == 404
