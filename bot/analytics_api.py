@@ -16,7 +16,7 @@ from aiohttp import web
 from bot.analytics import AnalyticsRecorder
 from bot.analytics_report import BadDateRange, Report, parse_date_range, read_report, report_csv
 from handoff.agents import Agent, AgentDirectory, AgentRole
-from handoff.staff_web import add_staff_page, json_error, staff_member
+from handoff.staff_web import STAFF_SCRIPTS, add_staff_page, json_error, staff_member
 
 __all__ = ["ANALYTICS_ROLES", "DASHBOARD_DIR", "register_analytics_routes"]
 
@@ -60,4 +60,4 @@ def register_analytics_routes(
 
     app.router.add_get("/api/analytics", analytics_json)
     app.router.add_get("/api/analytics.csv", analytics_csv)
-    add_staff_page(app, "dashboard", DASHBOARD_DIR, {CHART_JS_NAME: chart_js})
+    add_staff_page(app, "dashboard", DASHBOARD_DIR, {CHART_JS_NAME: chart_js, **STAFF_SCRIPTS})

@@ -20,7 +20,7 @@ from bot.inbox import NluInbox
 from bot.training_data import TrainingDataError, add_example, known_labels
 from bot.training_job import TrainingBusy, TrainingJobs
 from handoff.agents import Agent, AgentDirectory, AgentRole
-from handoff.staff_web import add_staff_page, json_error, staff_member
+from handoff.staff_web import STAFF_SCRIPTS, add_staff_page, json_error, staff_member
 
 log = logging.getLogger(__name__)
 
@@ -103,4 +103,4 @@ def register_trainer_routes(
     app.router.add_post(item_path + "/discard", discard)
     app.router.add_get("/api/trainer/status", status)
     app.router.add_post("/api/trainer/train", train)
-    add_staff_page(app, "trainer", TRAINER_DIR)
+    add_staff_page(app, "trainer", TRAINER_DIR, STAFF_SCRIPTS)

@@ -17,13 +17,19 @@ from aiohttp import web
 
 from handoff.agents import Agent, AgentDirectory, AgentRole
 
-__all__ = ["STAFF_CSP", "add_staff_page", "bearer_token", "json_error", "staff_member"]
+__all__ = ["STAFF_CSP", "STAFF_SCRIPTS", "add_staff_page", "bearer_token", "json_error", "staff_member"]
 
 STAFF_CSP: Final = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 STATIC_TYPES: Final = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
+_HANDOFF_DIR: Final = Path(__file__).parent
+#: Front-end modules the staff pages share, served under each page's path.
+STAFF_SCRIPTS: Final = {
+    "sign-in.js": _HANDOFF_DIR / "staff_pages" / "sign-in.js",
+    "dom.js": _HANDOFF_DIR / "console" / "dom.js",
+}
 
 
 def bearer_token(request: web.Request) -> str | None:

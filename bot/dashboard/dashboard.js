@@ -3,14 +3,10 @@
 // loaded before this module as window.Chart), a table and a CSV download.
 // Text goes in with textContent only; the page's CSP allows no inline code.
 
-const LOGIN_URL = "/api/agent/login";
-const LOGOUT_URL = "/api/agent/logout";
-const ME_URL = "/api/agent/me";
+import { createSignIn } from "./sign-in.js";
+
 const REPORT_URL = "/api/analytics";
 const CSV_URL = "/api/analytics.csv";
-const TOKEN_KEY = "dashboard.token";
-const AGENT_KEY = "dashboard.agent";
-const ALLOWED_ROLES = new Set(["supervisor", "trainer"]);
 const DEFAULT_DAYS = 14;
 const DAY_MS = 86_400_000;
 const EMPTY = "—";
@@ -66,7 +62,6 @@ const ui = {
   foot: byId("report-foot"),
 };
 
-let token = sessionStorage.getItem(TOKEN_KEY);
 let report = null;
 const charts = {};
 
@@ -99,82 +94,28 @@ function isoDay(date) {
 
 // ---- session ----------------------------------------------------------------
 
-function authorised(extra = {}) {
-  return { headers: { Authorization: `Bearer ${token}`, ...extra }, credentials: "same-origin" };
-}
-
-function saveSession(newToken, agent) {
-  token = newToken;
-  sessionStorage.setItem(TOKEN_KEY, newToken);
-  sessionStorage.setItem(AGENT_KEY, JSON.stringify(agent));
-}
-
-function clearSession() {
-  token = null;
-  sessionStorage.removeItem(TOKEN_KEY);
-  sessionStorage.removeItem(AGENT_KEY);
-}
-
-function showLogin(message = "") {
-  ui.dashboardView.hidden = true;
-  ui.loginView.hidden = false;
-  ui.loginError.textContent = message;
-  ui.loginError.hidden = !message;
-  ui.loginSubmit.disabled = false;
-  ui.loginUsername.focus();
-}
-
-function showDashboard(agent) {
-  ui.loginView.hidden = true;
-  ui.dashboardView.hidden = false;
-  ui.agentName.textContent = agent ? `${agent.display_name || agent.username} (${agent.role})` : "";
-}
-
-async function revoke(oldToken) {
-  try {
-    await fetch(LOGOUT_URL, { method: "POST", headers: { Authorization: `Bearer ${oldToken}` } });
-  } catch (error) {
-    console.warn("dashboard: logout request failed", error);
-  }
-}
-
-async function signIn(event) {
-  event.preventDefault();
-  ui.loginSubmit.disabled = true;
-  ui.loginError.hidden = true;
-  let response;
-  try {
-    response = await fetch(LOGIN_URL, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ username: ui.loginUsername.value.trim(), password: ui.loginPassword.value }),
-      credentials: "same-origin",
-    });
-  } catch (error) {
-    showLogin("Cannot reach the server. Check your connection and try again.");
-    return;
-  }
-  if (response.status === 401) return showLogin("Wrong username or password.");
-  if (response.status === 429) return showLogin("Too many failed sign-in attempts. Please wait and try again.");
-  const body = response.ok ? await response.json().catch(() => null) : null;
-  if (!body || typeof body.token !== "string") return showLogin(`The server could not sign you in (HTTP ${response.status}).`);
-  if (!ALLOWED_ROLES.has(body.agent && body.agent.role)) {
-    await revoke(body.token);
-    return showLogin("This page is for supervisors and trainers.");
-  }
-  ui.loginPassword.value = "";
-  saveSession(body.token, body.agent);
-  showDashboard(body.agent);
-  await load();
-}
-
-async function signOut() {
-  const oldToken = token;
-  clearSession();
-  destroyCharts();
-  showLogin();
-  if (oldToken) await revoke(oldToken);
-}
+const signIn = createSignIn({
+  storageKey: "dashboard.token",
+  roles: ["supervisor", "trainer"],
+  refusedMessage: "This page is for supervisors and trainers.",
+  elements: {
+    view: ui.loginView,
+    form: ui.loginForm,
+    username: ui.loginUsername,
+    password: ui.loginPassword,
+    submit: ui.loginSubmit,
+    error: ui.loginError,
+  },
+  onSignedIn: (agent) => {
+    ui.dashboardView.hidden = false;
+    ui.agentName.textContent = `${agent.display_name || agent.username} (${agent.role})`;
+    load();
+  },
+  onSignedOut: () => {
+    ui.dashboardView.hidden = true;
+    destroyCharts();
+  },
+});
 
 // ---- loading ----------------------------------------------------------------
 
@@ -192,16 +133,12 @@ function showNotice(message) {
 async function authorisedFetch(url) {
   let response;
   try {
-    response = await fetch(url, authorised());
+    response = await signIn.authorisedFetch(url);
   } catch (error) {
     showNotice("Cannot reach the server. Check your connection and try again.");
     return null;
   }
-  if (response.status === 401) {
-    clearSession();
-    showLogin("Your session has ended. Please sign in again.");
-    return null;
-  }
+  if (!response) return null; // the session ended: the sign-in form is shown
   if (response.status === 403) {
     showNotice("This page is for supervisors and trainers.");
     return null;
@@ -388,29 +325,16 @@ function defaultRange() {
   ui.from.value = isoDay(new Date(today.getTime() - (DEFAULT_DAYS - 1) * DAY_MS));
 }
 
-async function start() {
+function start() {
   defaultRange();
-  ui.loginForm.addEventListener("submit", signIn);
-  ui.logout.addEventListener("click", signOut);
+  ui.logout.addEventListener("click", () => signIn.signOut());
   ui.filters.addEventListener("submit", (event) => {
     event.preventDefault();
     load();
   });
   ui.language.addEventListener("change", render);
   ui.download.addEventListener("click", downloadCsv);
-  if (!token) return showLogin();
-  let stored = null;
-  try {
-    stored = JSON.parse(sessionStorage.getItem(AGENT_KEY) || "null");
-  } catch (error) {
-    console.warn("dashboard: stored agent unreadable", error);
-  }
-  showDashboard(stored);
-  const response = await authorisedFetch(ME_URL);
-  if (!response) return;
-  const body = await response.json();
-  showDashboard(body.agent);
-  await load();
+  signIn.start();
 }
 
 start();

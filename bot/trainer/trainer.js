@@ -2,55 +2,45 @@
 // deploy, and see the held-out scores before and after. REST only
 // (bot/trainer_api.py). Text always goes in as text nodes, never as markup.
 
-const TOKEN_KEY = "trainer.token";
+import { byId as $, h, replaceChildren as clear } from "./dom.js";
+import { createSignIn } from "./sign-in.js";
+
 const POLL_RUNNING_MS = 1_000;
 const POLL_IDLE_MS = 10_000;
-const TRAINER_ROLES = new Set(["trainer", "supervisor"]);
 const LANGUAGE_NAMES = { en: "English", hy: "Armenian", fa: "Persian", ms: "Malay" };
 const REASON_LABELS = { low_confidence: "Not understood", handoff: "Led to a person", flagged: "Flagged by an agent" };
 const STAGE_LABELS = { checking: "Checking data", training: "Training", evaluating: "Scoring", deploying: "Deploying", done: "Done" };
 
-const $ = (id) => {
-  const element = document.getElementById(id);
-  if (!element) throw new Error(`trainer: #${id} missing from index.html`);
-  return element;
-};
-
-function h(tag, attributes = {}, children = []) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name.startsWith("on") && typeof value === "function") element.addEventListener(name.slice(2), value);
-    else if (name === "class") element.className = value;
-    else element.setAttribute(name, value === true ? "" : String(value));
-  }
-  for (const child of [].concat(children)) {
-    if (child === null || child === undefined || child === false) continue;
-    element.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-  }
-  return element;
-}
-
-function clear(element) {
-  while (element.firstChild) element.removeChild(element.firstChild);
-}
-
-let token = sessionStorage.getItem(TOKEN_KEY);
 let labels = [];
 let items = [];
 let pollTimer = null;
 let lastJobState = null;
+let signedIn = false;
 
-class Unauthorized extends Error {}
+const signIn = createSignIn({
+  storageKey: "trainer.token",
+  roles: ["trainer", "supervisor"],
+  refusedMessage: "This page is for trainers and supervisors.",
+  elements: {
+    view: $("login-view"),
+    form: $("login-form"),
+    username: $("login-username"),
+    password: $("login-password"),
+    submit: $("login-submit"),
+    error: $("login-error"),
+  },
+  onSignedIn: start,
+  onSignedOut: stop,
+});
 
+/** The answer's JSON; null when the session ended (the form is shown); throws with the server's reason otherwise. */
 async function api(method, url, body) {
-  const response = await fetch(url, {
+  const response = await signIn.authorisedFetch(url, {
     method,
-    headers: { Authorization: `Bearer ${token}`, Accept: "application/json", ...(body ? { "Content-Type": "application/json" } : {}) },
+    headers: body ? { "Content-Type": "application/json" } : {},
     body: body ? JSON.stringify(body) : undefined,
-    credentials: "same-origin",
   });
-  if (response.status === 401) throw new Unauthorized();
+  if (!response) return null;
   const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(data.error || `HTTP ${response.status}`);
   return data;
@@ -62,59 +52,19 @@ function notice(text) {
   element.hidden = !text;
 }
 
-function handleError(error) {
-  if (error instanceof Unauthorized) {
-    signOut("Your session has ended. Please sign in again.");
-    return;
-  }
-  notice(String(error.message || error));
-}
-
-// ---- sign in ----------------------------------------------------------------
-
-async function signIn(event) {
-  event.preventDefault();
-  const error = $("login-error");
-  error.hidden = true;
-  const response = await fetch("/api/agent/login", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ username: $("login-username").value, password: $("login-password").value }),
-  }).catch(() => null);
-  const data = response ? await response.json().catch(() => ({})) : {};
-  if (!response || !response.ok) {
-    error.textContent = data.error || "Could not reach the server.";
-    error.hidden = false;
-    return;
-  }
-  if (!TRAINER_ROLES.has(data.agent && data.agent.role)) {
-    error.textContent = "This account is not a trainer or supervisor account.";
-    error.hidden = false;
-    return;
-  }
-  token = data.token;
-  sessionStorage.setItem(TOKEN_KEY, token);
-  start(data.agent);
-}
-
-function signOut(message) {
-  if (token) fetch("/api/agent/logout", { method: "POST", headers: { Authorization: `Bearer ${token}` } }).catch(() => {});
-  token = null;
-  sessionStorage.removeItem(TOKEN_KEY);
-  clearTimeout(pollTimer);
-  $("trainer-view").hidden = true;
-  $("login-view").hidden = false;
-  const error = $("login-error");
-  error.textContent = message || "";
-  error.hidden = !message;
-}
-
 function start(agent) {
-  $("login-view").hidden = true;
+  signedIn = true;
   $("trainer-view").hidden = false;
   $("trainer-name").textContent = agent.display_name || agent.username;
   loadInbox();
   poll();
+}
+
+function stop() {
+  signedIn = false;
+  clearTimeout(pollTimer);
+  $("trainer-view").hidden = true;
+  notice("");
 }
 
 // ---- the inbox --------------------------------------------------------------
@@ -122,11 +72,12 @@ function start(agent) {
 async function loadInbox() {
   try {
     const data = await api("GET", "/api/trainer/inbox");
+    if (!data) return;
     labels = data.labels;
     items = data.items;
     renderInbox();
   } catch (error) {
-    handleError(error);
+    notice(String(error.message || error));
   }
 }
 
@@ -186,18 +137,16 @@ function renderInbox() {
 async function decide(item, row, label) {
   for (const button of row.querySelectorAll("button, select")) button.disabled = true;
   try {
-    if (label) {
-      const result = await api("POST", `/api/trainer/inbox/${item.item_id}/label`, { label });
-      notice(result.added ? "" : `“${item.text}” is already in the training data; nothing was added.`);
-    } else {
-      await api("POST", `/api/trainer/inbox/${item.item_id}/discard`);
-    }
+    const action = label ? "label" : "discard";
+    const result = await api("POST", `/api/trainer/inbox/${item.item_id}/${action}`, label ? { label } : undefined);
+    if (!result) return; // signed out
+    notice(!label || result.added ? "" : `“${item.text}” is already in the training data; nothing was added.`);
     items = items.filter((other) => other.item_id !== item.item_id);
     renderInbox();
     poll();
   } catch (error) {
     for (const button of row.querySelectorAll("button, select")) button.disabled = false;
-    handleError(error);
+    notice(String(error.message || error));
     if (/already/.test(String(error.message))) loadInbox();
   }
 }
@@ -207,10 +156,9 @@ async function decide(item, row, label) {
 async function train() {
   $("train").disabled = true;
   try {
-    await api("POST", "/api/trainer/train");
-    notice("");
+    if (await api("POST", "/api/trainer/train")) notice("");
   } catch (error) {
-    handleError(error);
+    notice(String(error.message || error));
   }
   poll();
 }
@@ -269,32 +217,24 @@ function renderStatus(status) {
 
 async function poll() {
   clearTimeout(pollTimer);
-  if (!token) return;
+  if (!signedIn) return;
   let running = false;
   try {
     const status = await api("GET", "/api/trainer/status");
+    if (!status) return;
     running = renderStatus(status);
     if (lastJobState === "running" && !running) loadInbox();
     lastJobState = status.job.state;
     $("inbox-count").textContent = String(status.inbox_count);
   } catch (error) {
-    handleError(error);
-    if (!token) return;
+    notice(`Could not read the training status: ${error.message || error}`);
   }
-  pollTimer = setTimeout(poll, running ? POLL_RUNNING_MS : POLL_IDLE_MS);
+  if (signedIn) pollTimer = setTimeout(poll, running ? POLL_RUNNING_MS : POLL_IDLE_MS);
 }
 
 // ---- wiring -----------------------------------------------------------------
 
-$("login-form").addEventListener("submit", signIn);
-$("logout").addEventListener("click", () => signOut(""));
+$("logout").addEventListener("click", () => signIn.signOut());
 $("language-filter").addEventListener("change", renderInbox);
 $("train").addEventListener("click", train);
-
-if (token) {
-  api("GET", "/api/agent/me")
-    .then((data) => (TRAINER_ROLES.has(data.agent.role) ? start(data.agent) : signOut("")))
-    .catch(() => signOut(""));
-} else {
-  $("login-view").hidden = false;
-}
+signIn.start();

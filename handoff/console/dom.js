@@ -1,5 +1,6 @@
 // A tiny element builder. Text always goes in as text nodes; no HTML string is
-// ever parsed (customer text must never become markup).
+// ever parsed (customer text must never become markup). Shared by the staff
+// pages (the trainer page imports it too, see bot/trainer_api.py).
 
 /**
  * `h("button", {type: "button", "data-testid": "claim", onclick}, ["Claim"])`.
@@ -36,6 +37,6 @@ export function replaceChildren(parent, children = []) {
 /** The element with this id; fails loudly when index.html and the code disagree. */
 export function byId(id) {
   const element = document.getElementById(id);
-  if (!element) throw new Error(`console: #${id} missing from index.html`);
+  if (!element) throw new Error(`#${id} missing from index.html`);
   return element;
 }
