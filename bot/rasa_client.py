@@ -24,72 +24,59 @@ class RasaClient:
         self.token = token
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
 
-    async def send_message(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
-        """The assistant's replies to one customer message, in order."""
-        url = f"{self.base_url}/webhooks/rest/webhook"
-        body = {"sender": sender_id, "message": text, "metadata": metadata}
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        with_token: bool = True,
+        expect: int = 200,
+        client_timeout: aiohttp.ClientTimeout | None = None,
+    ) -> Any:
+        """One request to Rasa; its JSON answer (None for an empty one). Any failure is AssistantUnavailable."""
+        params = {"token": self.token} if with_token else None
         try:
-            async with self.session.post(url, json=body, timeout=self.timeout) as response:
-                if response.status != 200:
-                    raise AssistantUnavailable(f"rasa answered HTTP {response.status}")
-                replies = await response.json()
+            async with self.session.request(
+                method, f"{self.base_url}{path}", params=params, json=json_body, timeout=client_timeout or self.timeout
+            ) as response:
+                if response.status != expect:
+                    detail = (await response.text())[:300]
+                    raise AssistantUnavailable(f"rasa answered HTTP {response.status} {detail}".rstrip())
+                return await response.json() if response.status != 204 else None
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
             raise AssistantUnavailable(f"{type(error).__name__}: {error}") from error
+
+    async def send_message(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        """The assistant's replies to one customer message, in order."""
+        body = {"sender": sender_id, "message": text, "metadata": metadata}
+        replies = await self._call("POST", "/webhooks/rest/webhook", json_body=body, with_token=False)
         if not isinstance(replies, list):
             raise AssistantUnavailable("rasa answered something that is not a list")
         return [reply for reply in replies if isinstance(reply, dict)]
 
     async def guesses(self, text: str, limit: int = 3) -> list[dict[str, Any]]:
         """The model's best intents for ``text`` (``faq`` named by its key), without touching any conversation."""
-        url = f"{self.base_url}/model/parse"
-        try:
-            async with self.session.post(
-                url, params={"token": self.token}, json={"text": text}, timeout=self.timeout
-            ) as response:
-                if response.status != 200:
-                    raise AssistantUnavailable(f"rasa answered HTTP {response.status}")
-                parsed = await response.json()
-        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
-            raise AssistantUnavailable(f"{type(error).__name__}: {error}") from error
-        return model_guesses(parsed, limit)
+        return model_guesses(await self._call("POST", "/model/parse", json_body={"text": text}), limit)
 
-    async def status(self) -> dict[str, Any]:
+    async def status(self, timeout_s: float = 5.0) -> dict[str, Any]:
         """Rasa's ``/status``: the loaded model's file among others."""
-        try:
-            async with self.session.get(
-                f"{self.base_url}/status", params={"token": self.token}, timeout=aiohttp.ClientTimeout(total=5)
-            ) as response:
-                if response.status != 200:
-                    raise AssistantUnavailable(f"rasa answered HTTP {response.status}")
-                status = await response.json()
-        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
-            raise AssistantUnavailable(f"{type(error).__name__}: {error}") from error
+        status = await self._call("GET", "/status", client_timeout=aiohttp.ClientTimeout(total=timeout_s))
         return status if isinstance(status, dict) else {}
 
     async def load_model(self, model_file: str, timeout_s: float = 300.0) -> None:
         """Replace the served model (``PUT /model``); conversations live on in the tracker store."""
-        try:
-            async with self.session.put(
-                f"{self.base_url}/model",
-                params={"token": self.token},
-                json={"model_file": model_file},
-                timeout=aiohttp.ClientTimeout(total=timeout_s),
-            ) as response:
-                if response.status != 204:
-                    detail = (await response.text())[:300]
-                    raise AssistantUnavailable(f"rasa refused the model: HTTP {response.status} {detail}")
-        except (aiohttp.ClientError, TimeoutError) as error:
-            raise AssistantUnavailable(f"{type(error).__name__}: {error}") from error
+        await self._call(
+            "PUT",
+            "/model",
+            json_body={"model_file": model_file},
+            expect=204,
+            client_timeout=aiohttp.ClientTimeout(total=timeout_s),
+        )
 
     async def is_ready(self) -> bool:
         """Whether Rasa is up with a model loaded."""
         try:
-            async with self.session.get(
-                f"{self.base_url}/status", params={"token": self.token}, timeout=aiohttp.ClientTimeout(total=3)
-            ) as response:
-                if response.status != 200:
-                    return False
-                status = await response.json()
-        except (aiohttp.ClientError, TimeoutError, ValueError):
+            return bool((await self.status(timeout_s=3.0)).get("model_file"))
+        except AssistantUnavailable:
             return False
-        return bool(isinstance(status, dict) and status.get("model_file"))
