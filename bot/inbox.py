@@ -20,7 +20,7 @@ from typing import Any, Final, cast
 from redis.asyncio import Redis
 
 from bot import keys
-from bot.language import Language, parse_language_tag
+from bot.language import DEFAULT_LANGUAGE, Language, parse_language_tag
 
 __all__ = ["InboxItem", "InboxReason", "NluInbox"]
 
@@ -110,7 +110,7 @@ class NluInbox:
         item = InboxItem(
             item_id=item_id_for(conversation_id, seq),
             text=text,
-            language=parse_language_tag(language) or "en",
+            language=parse_language_tag(language) or DEFAULT_LANGUAGE,
             reason=reason,
             conversation_id=conversation_id,
             seq=seq,
