@@ -9,7 +9,7 @@ export RASA_TELEMETRY_ENABLED := false
 .PHONY: run test setup system python widget lint typecheck validate evaluate evaluate-test train bench clean
 
 run: setup
-	.venv/bin/python -m bot.stack
+	.venv/bin/python -m bot.supervisor
 
 test: setup lint typecheck train
 	cd web_widget && npm test --silent
@@ -55,16 +55,16 @@ typecheck: .venv/.stamp
 # Trainer commands (see README).
 train: python
 	@# the test suite and `make run` use the model cached here
-	.venv/bin/python -c "from bot.model_cache import ensure_model; from bot.paths import MODELS_DIR; print(ensure_model(MODELS_DIR))"
+	.venv/bin/python -c "from bot.nlu.model_cache import ensure_model; from bot.core.paths import MODELS_DIR; print(ensure_model(MODELS_DIR))"
 
 validate: python
-	.venv/bin/python -m bot.validate $(ARGS)
+	.venv/bin/python -m bot.nlu.validate $(ARGS)
 
 evaluate: python
-	PYTHONPATH=. .venv-rasa/bin/python -m bot.evaluate $(ARGS)
+	PYTHONPATH=. .venv-rasa/bin/python -m bot.nlu.evaluate $(ARGS)
 
 evaluate-test: python
-	PYTHONPATH=. .venv-rasa/bin/python -m bot.evaluate --test-dir tests/data/nlu_test $(ARGS)
+	PYTHONPATH=. .venv-rasa/bin/python -m bot.nlu.evaluate --test-dir tests/data/nlu_test $(ARGS)
 
 clean:
 	rm -rf .venv .venv-rasa .tools web_widget/node_modules web_widget/dist var

@@ -8,7 +8,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from handoff.reasons import FALLBACK_INTENT, HandoffReason, HandoffSignal, low_confidence_payload, model_guesses
+from bot.core.signals import FALLBACK_INTENT, HandoffReason, HandoffSignal, low_confidence_payload, model_guesses
 
 TOP_INTENTS = 3
 REASON_BY_INTENT = {

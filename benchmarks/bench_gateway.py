@@ -19,9 +19,9 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.paths import MODELS_DIR
-from bot.settings import Settings
-from bot.stack import Stack
+from bot.core.paths import MODELS_DIR
+from bot.core.settings import Settings
+from bot.supervisor.stack import Stack
 from tests.helpers import CustomerClient, free_port
 
 MESSAGES = ["where is my parcel", "سفارشم کجاست", "Ինչպե՞ս հետևել իմ ծանրոցին", "boleh bayar guna paypal?"]

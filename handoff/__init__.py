@@ -1,5 +1,4 @@
-"""Human handoff: why conversations go to a person, and the queue they wait in.
-
-``handoff.reasons`` is plain Python, imported by the action server (Rasa's
-environment) as well as the gateway; keep it free of third-party imports.
+"""Human handoff: the queue in Redis, the one service every trigger goes
+through, the notifier, offline tickets, canned answers, the agent socket and
+the console. ``handoff.service.HandoffService`` is the only way into the queue.
 """

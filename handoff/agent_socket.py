@@ -14,9 +14,9 @@ from typing import Any
 
 import socketio
 
-from bot.language import DEFAULT_LANGUAGE, parse_language_tag
-from handoff.agent_protocol import AgentEvent, AgentRequestError, conversation_id_of, text_of
-from handoff.agents import Agent, AgentDirectory, AgentRole, AgentStatus
+from bot.core.agent_protocol import AgentEvent, AgentRequestError, AgentRole, AgentStatus, conversation_id_of, text_of
+from bot.core.languages import DEFAULT_LANGUAGE, parse_language_tag
+from bot.staff.accounts import Agent, AgentDirectory
 from handoff.notify import AGENT_NAMESPACE, AGENTS_ROOM, SUPERVISORS_ROOM, agent_room
 from handoff.service import HandoffService
 

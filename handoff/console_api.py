@@ -7,9 +7,10 @@ from pathlib import Path
 
 from aiohttp import web
 
-from handoff.agents import Agent, AgentDirectory, AgentRole, LoginRefused, TooManyLoginFailures
+from bot.core.agent_protocol import AgentRole
+from bot.staff.accounts import Agent, AgentDirectory, LoginRefused, TooManyLoginFailures
+from bot.staff.web import add_staff_page, bearer_token, staff_member
 from handoff.service import HandoffService
-from handoff.staff_web import add_staff_page, bearer_token, staff_member
 
 CONSOLE_DIR = Path(__file__).parent / "console"
 MAX_CREDENTIAL_CHARS = 200

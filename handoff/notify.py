@@ -12,10 +12,10 @@ from typing import Any
 
 import socketio
 
-from bot.conversations import ConversationStore, Sender, TranscriptEntry
-from bot.protocol import CustomerEvent
-from handoff.agent_protocol import AgentEvent
-from handoff.agents import AgentDirectory
+from bot.core.agent_protocol import AgentEvent
+from bot.core.conversations import ConversationStore, Sender, TranscriptEntry
+from bot.core.customer_protocol import CustomerEvent
+from bot.staff.accounts import AgentDirectory
 from handoff.hours import BusinessHours
 from handoff.queue import HandoffQueue
 

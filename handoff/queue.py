@@ -20,8 +20,8 @@ from typing import Any, Final
 
 from redis.asyncio import Redis
 
-from bot import keys
-from handoff.reasons import HandoffSignal
+from bot.core import keys
+from bot.core.signals import HandoffSignal
 
 # Score = (PRIORITY_SPAN - priority) * PRIORITY_WEIGHT + queued_at: every
 # higher-priority conversation sorts before any lower one.

@@ -16,19 +16,19 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from bot import keys
-from bot.analytics import AnalyticsRecorder
-from bot.conversations import CUSTOMER_VISIBLE, ConversationState, ConversationStore, Sender, TranscriptEntry
-from bot.inbox import InboxReason, NluInbox
-from bot.language import Language
-from bot.logs import log_fields
-from bot.protocol import CustomerEvent
-from bot.rasa_client import AssistantUnavailable
-from handoff.agent_protocol import AgentEvent, AgentRequestError
-from handoff.agents import Agent, AgentDirectory, AgentRole
+from bot.analytics.recorder import AnalyticsRecorder
+from bot.core import keys
+from bot.core.agent_protocol import AgentEvent, AgentRequestError, AgentRole
+from bot.core.conversations import CUSTOMER_VISIBLE, ConversationState, ConversationStore, Sender, TranscriptEntry
+from bot.core.customer_protocol import CustomerEvent
+from bot.core.languages import Language
+from bot.core.logs import log_fields
+from bot.core.signals import HandoffSignal
+from bot.nlu.rasa_client import AssistantUnavailable
+from bot.staff.accounts import Agent, AgentDirectory
+from bot.trainer.inbox import InboxReason, NluInbox
 from handoff.notify import AGENT_NAMESPACE, AGENTS_ROOM, HandoffNotifier
 from handoff.queue import ClaimResult, HandoffQueue
-from handoff.reasons import HandoffSignal
 
 log = logging.getLogger(__name__)
 

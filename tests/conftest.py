@@ -12,11 +12,12 @@ import pytest_asyncio
 import redis
 from redis.asyncio import Redis as AsyncRedis
 
-from bot import keys
-from bot.paths import MODELS_DIR, PROJECT_ROOT
-from bot.settings import Settings
-from bot.stack import Stack
-from handoff.agents import AgentDirectory, AgentRole
+from bot.core import keys
+from bot.core.agent_protocol import AgentRole
+from bot.core.paths import MODELS_DIR, PROJECT_ROOT
+from bot.core.settings import Settings
+from bot.staff.accounts import AgentDirectory
+from bot.supervisor.stack import Stack
 from tests.helpers import AgentClient, CustomerClient, RedisServer, free_port
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import redis
 
-from bot.settings import Settings
-from bot.stack import redis_server_binary
+from bot.core.settings import Settings
+from bot.supervisor.stack import redis_server_binary
 
 
 def free_port() -> int:
@@ -117,7 +117,7 @@ def domain_responses() -> dict[str, dict[str, list[str]]]:
     """domain.yml's responses: name -> language -> texts (English is the unconditioned variation)."""
     from ruamel.yaml import YAML
 
-    from bot.paths import PROJECT_ROOT
+    from bot.core.paths import PROJECT_ROOT
 
     domain = YAML(typ="safe").load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
     result: dict[str, dict[str, list[str]]] = {}
@@ -158,7 +158,7 @@ class GatewayProcess:
         import sys
         import urllib.request
 
-        from bot.paths import PROJECT_ROOT
+        from bot.core.paths import PROJECT_ROOT
 
         self.process = subprocess.Popen([sys.executable, "-m", "bot.gateway"], cwd=PROJECT_ROOT, env=self.env)
         deadline = time.monotonic() + 20

@@ -10,11 +10,11 @@ import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
 from redis.asyncio import Redis
 
-from bot import keys
-from bot.inbox import NluInbox
-from bot.paths import PROJECT_ROOT
-from bot.stack import Stack
-from handoff.agents import AgentRole
+from bot.core import keys
+from bot.core.agent_protocol import AgentRole
+from bot.core.paths import PROJECT_ROOT
+from bot.supervisor.stack import Stack
+from bot.trainer.inbox import NluInbox
 from tests.browser.test_widget import open_widget, send, stored_session_id
 from tests.conftest import AGENT_PASSWORD
 from tests.helpers import AgentClient, GatewayProcess, as_text

@@ -11,9 +11,10 @@ import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
 from redis.asyncio import Redis
 
-from bot.paths import PROJECT_ROOT
-from bot.stack import Stack
-from handoff.agents import AgentDirectory, AgentRole
+from bot.core.agent_protocol import AgentRole
+from bot.core.paths import PROJECT_ROOT
+from bot.staff.accounts import AgentDirectory
+from bot.supervisor.stack import Stack
 from tests.conftest import AGENT_PASSWORD
 from tests.helpers import AgentClient, CustomerClient
 from tests.integration.test_analytics import forget_analytics, simulate_day

@@ -20,12 +20,13 @@ from playwright.async_api import Browser, expect
 from redis.asyncio import Redis
 from ruamel.yaml import YAML
 
-from bot.inbox import InboxReason, NluInbox
-from bot.paths import MODELS_DIR, PROJECT_ROOT
-from bot.settings import Settings
-from bot.stack import Stack
-from handoff.agents import AgentDirectory, AgentRole
-from handoff.reasons import model_guesses
+from bot.core.agent_protocol import AgentRole
+from bot.core.paths import MODELS_DIR, PROJECT_ROOT
+from bot.core.settings import Settings
+from bot.core.signals import model_guesses
+from bot.staff.accounts import AgentDirectory
+from bot.supervisor.stack import Stack
+from bot.trainer.inbox import InboxReason, NluInbox
 from tests.conftest import AGENT_PASSWORD
 from tests.helpers import CustomerClient, domain_responses, free_port
 

@@ -8,8 +8,8 @@ import pytest
 from playwright.async_api import BrowserContext, Page, expect
 from redis.asyncio import Redis
 
-from bot import keys
-from bot.paths import PROJECT_ROOT
+from bot.core import keys
+from bot.core.paths import PROJECT_ROOT
 from tests.helpers import domain_responses
 
 RESPONSES = domain_responses()

@@ -15,10 +15,11 @@ import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
 
-from bot import keys
-from bot.language import SUPPORTED_LANGUAGES
-from bot.stack import Stack
-from handoff.agents import AgentDirectory, AgentRole
+from bot.core import keys
+from bot.core.agent_protocol import AgentRole
+from bot.core.languages import SUPPORTED_LANGUAGES
+from bot.staff.accounts import AgentDirectory
+from bot.supervisor.stack import Stack
 from tests.conftest import AGENT_PASSWORD
 from tests.helpers import AgentClient, CustomerClient, as_text, domain_responses
 from tests.integration.test_handoff_signals import low_confidence_texts

@@ -9,9 +9,9 @@ import pytest
 import socketio
 from redis.asyncio import Redis
 
-from bot import keys
-from bot.sessions import issue_session_id
-from bot.stack import Stack
+from bot.core import keys
+from bot.gateway.sessions import issue_session_id
+from bot.supervisor.stack import Stack
 from tests.helpers import CustomerClient, GatewayProcess, RedisServer
 
 

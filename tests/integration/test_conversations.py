@@ -7,7 +7,7 @@ import json
 import pytest
 from redis.asyncio import Redis
 
-from bot import keys
+from bot.core import keys
 from tests.helpers import CustomerClient, domain_responses
 
 RESPONSES = domain_responses()

@@ -12,9 +12,9 @@ import pytest
 import socketio
 from redis.asyncio import Redis
 
-from bot import keys
-from bot.stack import Stack
-from handoff.agents import AgentRole
+from bot.core import keys
+from bot.core.agent_protocol import AgentRole
+from bot.supervisor.stack import Stack
 from tests.helpers import AgentClient, CustomerClient, GatewayProcess
 
 MakeAgent = Callable[..., Awaitable[AgentClient]]

@@ -8,8 +8,8 @@ import aiohttp
 import pytest
 from redis.asyncio import Redis
 
-from bot import keys
-from bot.stack import Stack
+from bot.core import keys
+from bot.supervisor.stack import Stack
 from tests.helpers import CustomerClient, domain_responses
 
 RESPONSES = domain_responses()

@@ -9,9 +9,9 @@ import aiohttp
 from redis.asyncio import Redis
 from ruamel.yaml import YAML
 
-from bot.inbox import InboxItem, InboxReason, NluInbox
-from bot.stack import Stack
-from handoff.agents import AgentRole
+from bot.core.agent_protocol import AgentRole
+from bot.supervisor.stack import Stack
+from bot.trainer.inbox import InboxItem, InboxReason, NluInbox
 from tests.conftest import AGENT_PASSWORD
 from tests.helpers import AgentClient, CustomerClient
 from tests.integration.test_handoff_signals import low_confidence_texts

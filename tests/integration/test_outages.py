@@ -12,9 +12,9 @@ import pytest_asyncio
 from aiohttp import web
 from redis.asyncio import Redis
 
-from bot import keys
-from bot.stack import Stack
-from bot.strings import customer_text
+from bot.core import keys
+from bot.core.customer_text import customer_text
+from bot.supervisor.stack import Stack
 from tests.helpers import CustomerClient, GatewayProcess, RedisServer, free_port
 
 

@@ -1,8 +1,9 @@
 import pytest
 from redis.asyncio import Redis
 
-from bot import keys
-from handoff.agents import AgentDirectory, AgentRole, LoginRefused, TooManyLoginFailures
+from bot.core import keys
+from bot.core.agent_protocol import AgentRole
+from bot.staff.accounts import AgentDirectory, LoginRefused, TooManyLoginFailures
 from tests.helpers import as_text
 
 

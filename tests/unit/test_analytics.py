@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from bot import keys
-from bot.analytics import AnalyticsRecorder
-from bot.analytics_report import read_report
-from bot.conversations import ConversationStore
-from bot.dialogue import Dialogue
-from bot.language import Language
-from bot.metrics import Metrics
+from bot.analytics.metrics import Metrics
+from bot.analytics.recorder import AnalyticsRecorder
+from bot.analytics.report import read_report
+from bot.core import keys
+from bot.core.conversations import ConversationStore
+from bot.core.languages import Language
+from bot.core.signals import HandoffReason, HandoffSignal, low_confidence_payload
+from bot.gateway.dialogue import Dialogue
 from handoff.queue import HandoffQueue
-from handoff.reasons import HandoffReason, HandoffSignal, low_confidence_payload
 from tests.helpers import free_port
 from tests.unit.test_dialogue import ScriptedRasa, message
 
@@ -230,7 +230,7 @@ async def test_a_redis_failure_is_logged_and_never_raised(caplog: pytest.LogCapt
     dead = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.5)
     metrics = Metrics()
     recorder = AnalyticsRecorder(dead, metrics)
-    with caplog.at_level(logging.WARNING, logger="bot.analytics"):
+    with caplog.at_level(logging.WARNING, logger="bot.analytics.recorder"):
         await recorder.customer_message("c", "en")
         await recorder.assistant_turn("en", low_confidence=True)
         await recorder.handoff("c", HandoffReason.COMPLAINT, "en")

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 from redis.asyncio import Redis
 
-from bot import keys
-from bot.analytics_report import COLUMNS, BadDateRange, figures, parse_date_range, read_report, report_csv
+from bot.analytics.report import COLUMNS, BadDateRange, figures, parse_date_range, read_report, report_csv
+from bot.core import keys
 
 
 def test_figures_derive_rates_and_means_from_counts() -> None:

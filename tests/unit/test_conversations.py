@@ -1,7 +1,7 @@
 from redis.asyncio import Redis
 
-from bot import keys
-from bot.conversations import ConversationState, ConversationStore, Sender, TranscriptEntry
+from bot.core import keys
+from bot.core.conversations import ConversationState, ConversationStore, Sender, TranscriptEntry
 
 
 async def test_create_and_read_back(redis_client: Redis) -> None:

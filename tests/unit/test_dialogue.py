@@ -5,14 +5,14 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from bot.conversations import ConversationState, ConversationStore, Sender
-from bot.dialogue import Dialogue, UnknownConversation
-from bot.inbox import NluInbox
-from bot.protocol import UserMessage
-from bot.rasa_client import AssistantUnavailable, RasaClient
-from bot.sessions import issue_session_id
+from bot.core.conversations import ConversationState, ConversationStore, Sender
+from bot.core.customer_protocol import UserMessage
+from bot.core.signals import HandoffReason, HandoffSignal, low_confidence_payload
+from bot.gateway.dialogue import Dialogue, UnknownConversation
+from bot.gateway.sessions import issue_session_id
+from bot.nlu.rasa_client import AssistantUnavailable, RasaClient
+from bot.trainer.inbox import NluInbox
 from handoff.queue import HandoffQueue
-from handoff.reasons import HandoffReason, HandoffSignal, low_confidence_payload
 
 SECRET = "test-secret"
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-evaluate: Any = importlib.import_module("bot.evaluate")
+evaluate: Any = importlib.import_module("bot.nlu.evaluate")
 
 
 def error(expected: str, predicted: str, text: str) -> dict[str, str]:

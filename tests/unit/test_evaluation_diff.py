@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.evaluation_diff import LabelChange, ScoreChange, diff_reports, render_diff
+from bot.nlu.evaluation_diff import LabelChange, ScoreChange, diff_reports, render_diff
 
 
 def row(intent: float, response: float, examples: int = 100, **labels: float) -> dict[str, Any]:
-    """A language's row of f1.json, as bot.evaluate writes it (label names with / spelt __)."""
+    """A language's row of f1.json, as bot.nlu.evaluate writes it (label names with / spelt __)."""
     return {
         "examples": examples,
         "intent_f1": intent,

@@ -6,7 +6,7 @@ import asyncio
 
 from redis.asyncio import Redis
 
-from bot.inbox import InboxReason, NluInbox, clean_guesses
+from bot.trainer.inbox import InboxReason, NluInbox, clean_guesses
 
 
 async def add(inbox: NluInbox, seq: int, text: str = "kedai buka pukul berapa", **extra: object) -> object:

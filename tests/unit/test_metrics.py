@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp import test_utils, web
 from redis.asyncio import Redis
 
-from bot import keys
-from bot.metrics import Metrics, register_metrics_route
+from bot.analytics.metrics import Metrics, register_metrics_route
+from bot.core import keys
 
 
 async def scrape(redis: Redis, token: str, headers: dict[str, str] | None = None) -> tuple[int, str, Metrics]:

@@ -1,4 +1,4 @@
-from bot.normalise import normalise_armenian, normalise_persian, normalise_text
+from bot.nlu.normalise import normalise_armenian, normalise_persian, normalise_text
 
 
 def test_arabic_letters_become_persian() -> None:

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.protocol import (
+from bot.core.customer_protocol import (
     ProtocolError,
     ProtocolErrorCode,
     bot_uttered_payload,

@@ -2,10 +2,10 @@ import asyncio
 
 from redis.asyncio import Redis
 
-from bot import keys
-from bot.conversations import ConversationStore
+from bot.core import keys
+from bot.core.conversations import ConversationStore
+from bot.core.signals import HandoffReason, HandoffSignal
 from handoff.queue import ClaimResult, HandoffQueue
-from handoff.reasons import HandoffReason, HandoffSignal
 from tests.helpers import as_text
 
 REQUEST = HandoffSignal.for_reason(HandoffReason.CUSTOMER_REQUEST)

@@ -1,4 +1,4 @@
-from handoff.reasons import (
+from bot.core.signals import (
     HandoffPriority,
     HandoffReason,
     HandoffSignal,

@@ -1,4 +1,4 @@
-from bot.sessions import is_signed_session_id, issue_session_id
+from bot.gateway.sessions import is_signed_session_id, issue_session_id
 
 
 def test_issued_ids_verify_and_are_unique() -> None:

@@ -10,8 +10,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
 
-from handoff.agents import AgentDirectory, AgentRole
-from handoff.staff_web import STAFF_CSP, add_staff_page, staff_member
+from bot.core.agent_protocol import AgentRole
+from bot.staff.accounts import AgentDirectory
+from bot.staff.web import STAFF_CSP, add_staff_page, staff_member
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
-from bot.language import SUPPORTED_LANGUAGES
-from bot.protocol import ProtocolErrorCode
-from bot.strings import customer_text, load_strings, missing_keys
+from bot.core.customer_protocol import ProtocolErrorCode
+from bot.core.customer_text import customer_text, load_strings, missing_keys
+from bot.core.languages import SUPPORTED_LANGUAGES
 
 
 def test_every_language_has_every_gateway_text() -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.language import SUPPORTED_LANGUAGES
-from bot.paths import NLU_DATA_DIR, PROJECT_ROOT
-from bot.training_data import (
+from bot.core.languages import SUPPORTED_LANGUAGES
+from bot.core.paths import NLU_DATA_DIR, PROJECT_ROOT
+from bot.nlu.training_data import (
     BrokenTrainingData,
     InvalidExample,
     UnknownLabel,
@@ -20,7 +20,7 @@ from bot.training_data import (
     known_labels,
     load_nlu_data,
 )
-from bot.validate import check_training_data
+from bot.nlu.validate import check_training_data
 from tests.helpers import domain_responses
 
 INTENTS = ["greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "request_human", "complain"]

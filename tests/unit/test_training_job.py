@@ -10,13 +10,13 @@ import aiohttp
 import pytest
 from redis.asyncio import Redis
 
-from bot import keys
-from bot.model_cache import training_plan
-from bot.paths import PROJECT_ROOT
-from bot.rasa_client import RasaClient
-from bot.settings import Settings
-from bot.stack import Child, Stack
-from bot.training_job import JobPaths, TrainingBusy, TrainingJobs, check_before_training
+from bot.core import keys
+from bot.core.paths import PROJECT_ROOT
+from bot.core.settings import Settings
+from bot.nlu.model_cache import training_plan
+from bot.nlu.rasa_client import RasaClient
+from bot.supervisor.stack import Child, Stack
+from bot.trainer.job import JobPaths, TrainingBusy, TrainingJobs, check_before_training
 from tests.helpers import free_port
 
 

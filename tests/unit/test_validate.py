@@ -14,9 +14,9 @@ import pytest
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from bot.paths import NLU_DATA_DIR, PROJECT_ROOT
-from bot.training_data import Check, Example, Problem, load_nlu_data
-from bot.validate import check_domain, check_training_data, main
+from bot.core.paths import NLU_DATA_DIR, PROJECT_ROOT
+from bot.nlu.training_data import Check, Example, Problem, load_nlu_data
+from bot.nlu.validate import check_domain, check_training_data, main
 
 
 @pytest.fixture
@@ -182,7 +182,7 @@ def test_the_command_prints_problems_and_exits_1(nlu_dir: Path, domain: Path, tm
     greet_line = data.by_label("en")["greet"][0].line
     hy, ms = (len(data.by_label(language)["greet"]) for language in ("hy", "ms"))
     result = subprocess.run(
-        [sys.executable, "-m", "bot.validate", "--nlu-dir", "nlu", "--domain", "domain.yml"],
+        [sys.executable, "-m", "bot.nlu.validate", "--nlu-dir", "nlu", "--domain", "domain.yml"],
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
         capture_output=True,
@@ -200,7 +200,7 @@ def test_the_command_prints_problems_and_exits_1(nlu_dir: Path, domain: Path, tm
 
 def test_the_command_runs_rasa_data_validate_on_the_shipped_data() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot.validate"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=100
+        [sys.executable, "-m", "bot.nlu.validate"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=100
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "rasa.validator" in result.stderr  # Rasa's own log: it really ran

@@ -1,0 +1,155 @@
+"""Configuration, read once from the environment into a typed object.
+
+Every variable is listed in the README's configuration table; a test checks
+that the table and this class agree.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.core.paths import MODELS_DIR, PROJECT_ROOT
+
+
+class Settings(BaseSettings):
+    """Settings of the gateway and of the supervisor that starts the stack."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    redis_url: str = Field(
+        "", description="Redis to use. Empty: start a private redis-server with append-only persistence."
+    )
+    private_redis_port: int = Field(
+        6399, description="Port of the private Redis started when REDIS_URL is empty (127.0.0.1 only)."
+    )
+    gateway_host: str = Field("127.0.0.1", description="Address the gateway listens on.")
+    gateway_port: int = Field(8000, description="Port of the gateway (widget, console, API).")
+    public_url: str = Field(
+        "", description="URL customers reach the gateway at, if behind a proxy; printed by `make run`."
+    )
+    rasa_port: int = Field(5005, description="Port of the Rasa server, on 127.0.0.1 only.")
+    rasa_url: str = Field(
+        "", description="Rasa server URL. Empty: http://127.0.0.1:RASA_PORT, started by the supervisor."
+    )
+    rasa_token: str = Field("", description="Token of Rasa's HTTP API. Empty: a random one per start.")
+    rasa_timeout_s: float = Field(
+        10.0, description="Seconds to wait for the assistant before apologising and handing off."
+    )
+    action_port: int = Field(5055, description="Port of the action server, on 127.0.0.1 only.")
+    action_server_url: str = Field(
+        "", description="Action server webhook. Empty: http://127.0.0.1:ACTION_PORT/webhook."
+    )
+    session_secret: str = Field(
+        "",
+        description=(
+            "Key that signs customer session ids; set the same one on every gateway. "
+            "Empty: random per start (sessions end on restart)."
+        ),
+    )
+    session_ttl_s: int = Field(
+        7 * 24 * 3600, description="Seconds a customer session and its transcript are kept after the last message."
+    )
+    max_message_chars: int = Field(2000, description="Longest customer message accepted, in characters.")
+    session_messages_per_minute: int = Field(30, description="Messages one customer session may send per minute.")
+    address_messages_per_minute: int = Field(
+        120, description="Messages one IP address may send per minute, all sessions together."
+    )
+    trust_forwarded_for: bool = Field(
+        False, description="Take the client address from X-Forwarded-For (only behind your own proxy)."
+    )
+    allowed_origins: str = Field("*", description="Comma-separated origins allowed to embed the widget, or * for any.")
+    var_dir: Path = Field(PROJECT_ROOT / "var", description="Where the private Redis, logs and reports live.")
+    models_dir: Path = Field(MODELS_DIR, description="Cache of trained models, named by the hash of their inputs.")
+    training_data_dir: Path = Field(
+        PROJECT_ROOT / "data",
+        description="Training data (rules, nlu/<lang>/) that `make run` trains on and the trainer page writes to.",
+    )
+    nlu_test_dir: Path = Field(
+        PROJECT_ROOT / "tests" / "data" / "nlu_test",
+        description="Held-out examples (<lang>.yml, Rasa NLU format) each retrain from the trainer page is scored on.",
+    )
+    business_hours: str = Field(
+        "", description="When the team answers, e.g. 'Mon-Fri 09:00-18:00, Sat 10:00-14:00'. Empty: always."
+    )
+    business_timezone: str = Field("UTC", description="Time zone of BUSINESS_HOURS (IANA name, e.g. Asia/Yerevan).")
+    agent_grace_s: float = Field(
+        30.0, description="Seconds an agent's console may be gone before their chats return to the queue."
+    )
+    metrics_token: str = Field(
+        "", description="Bearer token Prometheus must send to read /metrics. Empty: /metrics is open to anyone."
+    )
+    log_level: str = Field("INFO", description="Log level of the gateway and supervisor.")
+
+    @property
+    def effective_redis_url(self) -> str:
+        """REDIS_URL, or the private Redis that `make run` starts."""
+        return self.redis_url or f"redis://127.0.0.1:{self.private_redis_port}/0"
+
+    @property
+    def resolved_rasa_url(self) -> str:
+        return (self.rasa_url or f"http://127.0.0.1:{self.rasa_port}").rstrip("/")
+
+    @property
+    def resolved_action_server_url(self) -> str:
+        return self.action_server_url or f"http://127.0.0.1:{self.action_port}/webhook"
+
+    @property
+    def origins(self) -> list[str] | str:
+        if self.allowed_origins.strip() == "*":
+            return "*"
+        return [origin.strip() for origin in self.allowed_origins.split(",") if origin.strip()]
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process's settings, read from the environment once."""
+    return Settings()
+
+
+def fill_missing_secrets(settings: Settings, secret_file: Path | None = None) -> None:
+    """Give empty secrets a value: the session key from ``secret_file`` (created once) or random."""
+    if not settings.session_secret:
+        if secret_file is not None:
+            if not secret_file.exists():
+                secret_file.parent.mkdir(parents=True, exist_ok=True)
+                secret_file.write_text(secrets.token_urlsafe(32))
+                secret_file.chmod(0o600)
+            settings.session_secret = secret_file.read_text().strip()
+        else:
+            settings.session_secret = secrets.token_urlsafe(32)
+    if not settings.rasa_token:
+        settings.rasa_token = secrets.token_urlsafe(24)
+
+
+def settings_table() -> str:
+    """The README's configuration table, generated from :class:`Settings`."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if isinstance(default, Path):
+            default = default.relative_to(PROJECT_ROOT) if default.is_relative_to(PROJECT_ROOT) else default
+        shown = f"`{default}`" if default not in ("", None) else "(empty)"
+        rows.append(f"| `{name.upper()}` | {shown} | {field.description} |")
+    return "\n".join(rows)
+
+
+README_START = "<!-- settings-table -->\n"
+README_END = "<!-- /settings-table -->"
+
+
+def update_readme(readme: Path = PROJECT_ROOT / "README.md") -> None:
+    """Rewrite the README's configuration table from :class:`Settings`."""
+    text = readme.read_text(encoding="utf-8")
+    start = text.index(README_START) + len(README_START)
+    end = text.index(README_END)
+    readme.write_text(text[:start] + settings_table() + "\n" + text[end:], encoding="utf-8")
+
+
+if __name__ == "__main__":
+    update_readme()
+    print(settings_table())

@@ -1,0 +1,194 @@
+"""The gateway's aiohttp application: socket.io, health checks, static pages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import aiohttp
+import socketio
+from aiohttp import web
+from redis.asyncio import Redis
+
+from bot.analytics.api import register_analytics_routes
+from bot.analytics.metrics import Metrics, register_metrics_route
+from bot.analytics.recorder import AnalyticsRecorder
+from bot.core import keys
+from bot.core.conversations import ConversationStore
+from bot.core.paths import PROJECT_ROOT
+from bot.core.settings import Settings
+from bot.gateway.customer_socket import CustomerLimits, register_customer_handlers
+from bot.gateway.dialogue import Dialogue
+from bot.gateway.rate_limit import RateLimiter
+from bot.nlu.rasa_client import RasaClient
+from bot.staff.accounts import AgentDirectory
+from bot.trainer.api import register_trainer_routes
+from bot.trainer.inbox import NluInbox
+from bot.trainer.job import JobPaths, TrainingJobs, check_before_training
+from handoff.agent_socket import register_agent_handlers
+from handoff.console_api import register_console_routes
+from handoff.hours import BusinessHours
+from handoff.notify import HandoffNotifier
+from handoff.queue import HandoffQueue
+from handoff.service import HandoffService
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+SETTINGS = web.AppKey("settings", Settings)
+REDIS = web.AppKey("redis", Redis)
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+DIALOGUE = web.AppKey("dialogue", Dialogue)
+RASA = web.AppKey("rasa", RasaClient)
+AGENTS = web.AppKey("agents", AgentDirectory)
+HANDOFF = web.AppKey("handoff", HandoffService)
+BackgroundTasks = set[asyncio.Task[None]]
+BACKGROUND = web.AppKey("background", BackgroundTasks)
+SIO = web.AppKey("sio", socketio.AsyncServer)
+LIMITS = web.AppKey("limits", CustomerLimits)
+METRICS = web.AppKey("metrics", Metrics)
+ANALYTICS = web.AppKey("analytics", AnalyticsRecorder)
+INBOX = web.AppKey("inbox", NluInbox)
+TRAINING = web.AppKey("training", TrainingJobs)
+
+# Engine.IO refuses packets above this size outright; messages between
+# MAX_MESSAGE_CHARS and this get a clear error event instead.
+PACKET_OVERHEAD_BYTES = 16 * 1024
+
+
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    redis = Redis.from_url(settings.effective_redis_url)
+    http = aiohttp.ClientSession()
+    rasa = RasaClient(http, settings.resolved_rasa_url, settings.rasa_token, settings.rasa_timeout_s)
+    app[REDIS] = redis
+    app[HTTP] = http
+    app[RASA] = rasa
+    store = ConversationStore(redis, settings.session_ttl_s)
+    queue = HandoffQueue(redis)
+    agents = AgentDirectory(redis)
+    app[AGENTS] = agents
+    app[LIMITS] = CustomerLimits(
+        per_session=RateLimiter(redis, "session", settings.session_messages_per_minute, 60),
+        per_address=RateLimiter(redis, "address", settings.address_messages_per_minute, 60),
+    )
+    app[INBOX] = NluInbox(redis)
+    paths = JobPaths(
+        settings.training_data_dir, settings.models_dir, settings.nlu_test_dir, settings.var_dir / "evaluations"
+    )
+    app[TRAINING] = TrainingJobs(redis, rasa, paths, check_before_training)
+    app[ANALYTICS] = AnalyticsRecorder(redis, app[METRICS])
+    app[DIALOGUE] = Dialogue(store, rasa, settings.session_secret, queue, app[INBOX], analytics=app[ANALYTICS])
+    hours = BusinessHours(settings.business_hours, settings.business_timezone)
+    app[HANDOFF] = HandoffService(
+        store,
+        queue,
+        agents,
+        HandoffNotifier(app[SIO], store, queue, agents, hours),
+        app[INBOX],
+        rasa.guesses,
+        analytics=app[ANALYTICS],
+    )
+    yield
+    await app[TRAINING].stop()
+    tasks: BackgroundTasks = app[BACKGROUND]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await http.close()
+    await redis.aclose()
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """Alive: the process answers."""
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Ready: Redis, the Rasa server and the action server are reachable."""
+    app = request.app
+    checks: dict[str, bool] = {}
+    try:
+        checks["redis"] = bool(await app[REDIS].ping())
+    except Exception as error:  # any failure means not ready; say which
+        log.warning("readiness: redis: %s", error)
+        checks["redis"] = False
+    checks["rasa"] = await app[RASA].is_ready()
+    checks["actions"] = await _action_server_ready(app)
+    status = 200 if all(checks.values()) else 503
+    return web.json_response({"ready": status == 200, "checks": checks}, status=status)
+
+
+async def _action_server_ready(app: web.Application) -> bool:
+    url = app[SETTINGS].resolved_action_server_url.rsplit("/webhook", 1)[0] + "/health"
+    try:
+        async with app[HTTP].get(url, timeout=aiohttp.ClientTimeout(total=3)) as response:
+            return response.status == 200
+    except (aiohttp.ClientError, TimeoutError):
+        return False
+
+
+WIDGET_DIR = PROJECT_ROOT / "web_widget"
+# The console imports the ES module build of the same socket.io-client the widget bundles.
+SOCKETIO_CLIENT_JS = WIDGET_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.esm.min.js"
+# The analytics dashboard draws its charts with Chart.js (web_widget/package.json).
+CHART_JS = WIDGET_DIR / "node_modules" / "chart.js" / "dist" / "chart.umd.js"
+# Pages we serve run only our own scripts: customer text can never run as code.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+def _static_file(path: Path, content_type: str, *, page: bool = False, cache_s: int = 300) -> Handler:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        if not path.is_file():  # noqa: ASYNC240 - one stat of a local file
+            raise web.HTTPNotFound(text=f"{path.name} is not built; run `make setup`")
+        headers = {"Cache-Control": f"public, max-age={cache_s}", "X-Content-Type-Options": "nosniff"}
+        if page:
+            headers["Content-Security-Policy"] = PAGE_CSP
+            headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        else:
+            # The widget is embedded by other sites' pages.
+            headers["Access-Control-Allow-Origin"] = "*"
+        return web.FileResponse(path, headers={**headers, "Content-Type": content_type})
+
+    return handler
+
+
+def create_app(settings: Settings) -> web.Application:
+    """Build the gateway. Redis and HTTP clients open and close with the app."""
+    manager = socketio.AsyncRedisManager(settings.effective_redis_url, channel=keys.socketio_channel())
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp",
+        client_manager=manager,
+        cors_allowed_origins=settings.origins,
+        max_http_buffer_size=settings.max_message_chars * 4 + PACKET_OVERHEAD_BYTES,
+        # One customer's events are handled in the order sent: a second message
+        # never overtakes the first on its way to the transcript or to Rasa.
+        async_handlers=False,
+    )
+    app = web.Application()
+    app[SETTINGS] = settings
+    app[SIO] = sio
+    app[BACKGROUND] = set()
+    app[METRICS] = Metrics()
+    sio.attach(app)
+    app.cleanup_ctx.append(_resources)
+    register_customer_handlers(sio, lambda: app[DIALOGUE], lambda: app[HANDOFF], lambda: app[LIMITS], settings)
+    register_agent_handlers(sio, lambda: app[HANDOFF], lambda: app[AGENTS], settings.agent_grace_s, app[BACKGROUND])
+    register_console_routes(app, lambda: app[AGENTS], lambda: app[HANDOFF], SOCKETIO_CLIENT_JS)
+    register_analytics_routes(app, lambda: app[AGENTS], lambda: app[ANALYTICS], CHART_JS)
+    register_metrics_route(app, lambda: app[METRICS], lambda: app[REDIS], settings.metrics_token)
+    register_trainer_routes(
+        app, lambda: app[AGENTS], lambda: app[INBOX], lambda: app[TRAINING], settings.training_data_dir / "nlu"
+    )
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/widget.js", _static_file(WIDGET_DIR / "dist" / "widget.js", "text/javascript; charset=utf-8"))
+    app.router.add_get("/demo.js", _static_file(WIDGET_DIR / "demo" / "demo.js", "text/javascript; charset=utf-8"))
+    app.router.add_get("/", _static_file(WIDGET_DIR / "demo" / "index.html", "text/html; charset=utf-8", page=True))
+    return app

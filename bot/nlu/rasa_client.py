@@ -1,0 +1,82 @@
+"""The gateway's client for the Rasa server (REST channel and HTTP API, on loopback)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+from bot.core.signals import model_guesses
+
+__all__ = ["AssistantUnavailable", "RasaClient"]
+
+
+class AssistantUnavailable(Exception):
+    """Rasa did not answer in time, or answered with an error."""
+
+
+class RasaClient:
+    """Sends customer messages to Rasa and checks that Rasa is up."""
+
+    def __init__(self, session: aiohttp.ClientSession, base_url: str, token: str, timeout_s: float) -> None:
+        self.session = session
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        with_token: bool = True,
+        expect: int = 200,
+        client_timeout: aiohttp.ClientTimeout | None = None,
+    ) -> Any:
+        """One request to Rasa; its JSON answer (None for an empty one). Any failure is AssistantUnavailable."""
+        params = {"token": self.token} if with_token else None
+        try:
+            async with self.session.request(
+                method, f"{self.base_url}{path}", params=params, json=json_body, timeout=client_timeout or self.timeout
+            ) as response:
+                if response.status != expect:
+                    detail = (await response.text())[:300]
+                    raise AssistantUnavailable(f"rasa answered HTTP {response.status} {detail}".rstrip())
+                return await response.json() if response.status != 204 else None
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            raise AssistantUnavailable(f"{type(error).__name__}: {error}") from error
+
+    async def send_message(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        """The assistant's replies to one customer message, in order."""
+        body = {"sender": sender_id, "message": text, "metadata": metadata}
+        replies = await self._call("POST", "/webhooks/rest/webhook", json_body=body, with_token=False)
+        if not isinstance(replies, list):
+            raise AssistantUnavailable("rasa answered something that is not a list")
+        return [reply for reply in replies if isinstance(reply, dict)]
+
+    async def guesses(self, text: str, limit: int = 3) -> list[dict[str, Any]]:
+        """The model's best intents for ``text`` (``faq`` named by its key), without touching any conversation."""
+        return model_guesses(await self._call("POST", "/model/parse", json_body={"text": text}), limit)
+
+    async def status(self, timeout_s: float = 5.0) -> dict[str, Any]:
+        """Rasa's ``/status``: the loaded model's file among others."""
+        status = await self._call("GET", "/status", client_timeout=aiohttp.ClientTimeout(total=timeout_s))
+        return status if isinstance(status, dict) else {}
+
+    async def load_model(self, model_file: str, timeout_s: float = 300.0) -> None:
+        """Replace the served model (``PUT /model``); conversations live on in the tracker store."""
+        await self._call(
+            "PUT",
+            "/model",
+            json_body={"model_file": model_file},
+            expect=204,
+            client_timeout=aiohttp.ClientTimeout(total=timeout_s),
+        )
+
+    async def is_ready(self) -> bool:
+        """Whether Rasa is up with a model loaded."""
+        try:
+            return bool((await self.status(timeout_s=3.0)).get("model_file"))
+        except AssistantUnavailable:
+            return False

@@ -1,0 +1,270 @@
+"""The supervisor: ``python -m bot.supervisor`` runs the whole product on one machine.
+
+It starts, as children it watches: Redis (``REDIS_URL``, or a private
+``redis-server`` with append-only persistence), the action server, the Rasa
+server on 127.0.0.1 with a token, and the gateway; trains the model first when
+its inputs changed; restarts a child that dies; stops them all on Ctrl-C or
+SIGTERM. The tests start the same :class:`Stack` once per session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import shutil
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+from urllib.parse import urlsplit
+
+import aiohttp
+from redis.asyncio import Redis
+
+from bot.core.logs import configure_logging
+from bot.core.paths import PROJECT_ROOT, RASA_VENV
+from bot.core.settings import Settings, fill_missing_secrets, get_settings
+from bot.nlu.model_cache import ensure_model, rasa_environment, training_plan
+
+log = logging.getLogger(__name__)
+
+READY_TIMEOUT_S = 240.0
+STOP_TIMEOUT_S = 15.0
+MAX_RESTART_DELAY_S = 30.0
+
+
+class StackError(Exception):
+    """A part of the stack could not be started."""
+
+
+@dataclass
+class Child:
+    """One supervised process: how to start it, and the running process."""
+
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    log_path: Path | None = None
+    process: asyncio.subprocess.Process | None = None
+    restarts: int = 0
+    _log_file: IO[bytes] | None = field(default=None, repr=False)
+
+    async def start(self) -> None:
+        output: IO[bytes] | None = None
+        if self.log_path is not None:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._log_file = output = open(self.log_path, "ab")  # noqa: ASYNC230 - the child writes to it
+        self.process = await asyncio.create_subprocess_exec(
+            *self.command, cwd=PROJECT_ROOT, env=self.env, stdout=output, stderr=output, start_new_session=True
+        )
+        log.info("started", extra={"fields": {"child": self.name, "pid": self.process.pid}})
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.returncode is None
+
+    async def stop(self) -> None:
+        process = self.process
+        if process is not None and process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), STOP_TIMEOUT_S)
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                await process.wait()
+            log.info("stopped", extra={"fields": {"child": self.name, "code": process.returncode}})
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+
+
+def redis_server_binary() -> str:
+    """The redis-server to run: the system's (Debian's package)."""
+    binary = shutil.which("redis-server") or (
+        "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None
+    )
+    if binary is None:
+        raise StackError("redis-server not found: run `make setup` (installs Debian's redis-server) or set REDIS_URL")
+    return binary
+
+
+def rasa_redis_environment(redis_url: str) -> dict[str, str]:
+    """endpoints.yml takes Redis as host, port, db and password."""
+    parts = urlsplit(redis_url)
+    db = parts.path.lstrip("/") or "0"
+    return {
+        "RASA_REDIS_HOST": parts.hostname or "127.0.0.1",
+        "RASA_REDIS_PORT": str(parts.port or 6379),
+        "RASA_REDIS_DB": db,
+        "RASA_REDIS_PASSWORD": parts.password or "",
+    }
+
+
+class Stack:
+    """Redis, action server, Rasa and gateway, started in order and stopped together."""
+
+    def __init__(self, settings: Settings, log_dir: Path | None = None) -> None:
+        # Sessions survive a restart: the signing key is kept under VAR_DIR.
+        fill_missing_secrets(settings, settings.var_dir / "session-secret")
+        self.settings = settings
+        self.log_dir = log_dir
+        self.children: dict[str, Child] = {}
+        self.model: Path | None = None
+
+    def _child(self, name: str, command: list[str], env: dict[str, str]) -> Child:
+        log_path = self.log_dir / f"{name}.log" if self.log_dir else None
+        child = Child(name, command, env, log_path)
+        self.children[name] = child
+        return child
+
+    def gateway_environment(self) -> dict[str, str]:
+        """The gateway gets every setting, with the URLs and secrets resolved."""
+        s = self.settings
+        env = dict(os.environ)
+        env.update({name.upper(): str(value) for name, value in s.model_dump().items()})
+        env.update({"RASA_URL": s.resolved_rasa_url, "ACTION_SERVER_URL": s.resolved_action_server_url})
+        return env
+
+    async def start(self) -> None:
+        """Start every part and wait until the gateway reports ready."""
+        s = self.settings
+        if not s.redis_url:
+            await self._start_private_redis()
+        await self._wait_for_redis()
+        self.model = await asyncio.to_thread(ensure_model, s.models_dir, PROJECT_ROOT, s.training_data_dir)
+        rasa_bin = str(RASA_VENV / "bin" / "rasa")
+        actions_env = rasa_environment({"SANIC_HOST": "127.0.0.1"})
+        await self._child(
+            "actions", [rasa_bin, "run", "actions", "--actions", "actions", "--port", str(s.action_port)], actions_env
+        ).start()
+        rasa_env = rasa_environment(
+            {"ACTION_SERVER_URL": s.resolved_action_server_url, **rasa_redis_environment(s.redis_url)}
+        )
+        rasa_command = [
+            rasa_bin, "run", "--enable-api", "--auth-token", s.rasa_token, "--interface", "127.0.0.1",
+            "--port", str(s.rasa_port), "--model", str(self.model), "--credentials", "credentials.yml",
+            "--endpoints", "endpoints.yml",
+        ]  # fmt: skip
+        await self._child("rasa", rasa_command, rasa_env).start()
+        await self._child("gateway", [sys.executable, "-m", "bot.gateway"], self.gateway_environment()).start()
+        await self.wait_until_ready()
+
+    async def _start_private_redis(self) -> None:
+        s = self.settings
+        port = s.private_redis_port
+        data_dir = s.var_dir / "redis"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        command = [
+            redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data_dir),
+            "--appendonly", "yes", "--save", "", "--protected-mode", "yes",
+        ]  # fmt: skip
+        await self._child("redis", command, dict(os.environ)).start()
+        s.redis_url = f"redis://127.0.0.1:{port}/0"
+
+    async def _wait_for_redis(self, timeout_s: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        redis = Redis.from_url(self.settings.redis_url)
+        try:
+            while True:
+                try:
+                    if await redis.ping():
+                        return
+                except Exception as error:  # not up yet; retried until the deadline
+                    if time.monotonic() > deadline:
+                        raise StackError(f"Redis at {self.settings.redis_url} is not reachable: {error}") from error
+                await asyncio.sleep(0.2)
+        finally:
+            await redis.aclose()
+
+    async def wait_until_ready(self, timeout_s: float = READY_TIMEOUT_S) -> None:
+        """Poll the gateway's /readyz until every dependency answers."""
+        url = f"http://127.0.0.1:{self.settings.gateway_port}/readyz"
+        deadline = time.monotonic() + timeout_s
+        async with aiohttp.ClientSession() as http:
+            while time.monotonic() < deadline:
+                for child in self.children.values():
+                    if not child.running:
+                        raise StackError(f"{child.name} exited while starting; see its log")
+                with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                    async with http.get(url, timeout=aiohttp.ClientTimeout(total=3)) as response:
+                        if response.status == 200:
+                            return
+                await asyncio.sleep(1.0)
+        raise StackError(f"the stack was not ready within {timeout_s:.0f} s")
+
+    async def supervise(self, stop: asyncio.Event) -> None:
+        """Restart children that die, with a doubling delay, until ``stop`` is set."""
+        while not stop.is_set():
+            for child in self.children.values():
+                if not child.running and not stop.is_set():
+                    delay = min(2.0**child.restarts, MAX_RESTART_DELAY_S)
+                    log.warning("child exited; restarting", extra={"fields": {"child": child.name, "in_s": delay}})
+                    child.restarts += 1
+                    await asyncio.sleep(delay)
+                    if child.name == "rasa":
+                        self._serve_latest_model(child)
+                    await child.start()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 1.0)
+
+    def _serve_latest_model(self, rasa: Child) -> None:
+        """A restarted Rasa serves the model of the current data if the trainer page trained it since."""
+        latest, _ = training_plan(self.settings.models_dir, PROJECT_ROOT, self.settings.training_data_dir)
+        if latest.exists() and "--model" in rasa.command:
+            rasa.command[rasa.command.index("--model") + 1] = str(latest)
+            self.model = latest
+
+    async def stop(self) -> None:
+        """Stop every child, the gateway first and Redis last."""
+        for name in reversed(list(self.children)):
+            await self.children[name].stop()
+
+
+def print_urls(settings: Settings) -> None:
+    base = settings.public_url or f"http://{settings.gateway_host}:{settings.gateway_port}"
+    print(
+        f"\nDemo Shop support is running.\n"
+        f"  demo shop page : {base}/\n"
+        f"  widget script  : {base}/widget.js\n"
+        f"  agent console  : {base}/console/\n"
+        f"  trainer page   : {base}/trainer/  (trainers, supervisors)\n"
+        f"  health / ready : {base}/healthz  {base}/readyz\n"
+        f"  analytics      : {base}/dashboard/  (supervisors, trainers)  metrics: {base}/metrics\n"
+        f"  redis          : {settings.redis_url}\n"
+        f"Press Ctrl-C to stop.\n",
+        flush=True,
+    )
+
+
+async def run() -> None:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    stack = Stack(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stack.start()
+        print_urls(settings)
+        await stack.supervise(stop)
+    finally:
+        await stack.stop()
+
+
+def main() -> None:
+    try:
+        asyncio.run(run())
+    except StackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(1) from error
+
+
+if __name__ == "__main__":
+    main()
