@@ -45,9 +45,11 @@ widget: web_widget/dist/widget.js
 web_widget/dist/widget.js: web_widget/package-lock.json $(wildcard web_widget/src/*.js web_widget/src/*/*.js web_widget/src/locales/*.json web_widget/build.mjs)
 	cd web_widget && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 
+# ruff, then the import rules of .importlinter (which package may import which).
 lint: .venv/.stamp
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports --no-cache
 
 typecheck: .venv/.stamp
 	.venv/bin/mypy

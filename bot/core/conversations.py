@@ -11,7 +11,7 @@ import enum
 import json
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from redis.asyncio import Redis
 
@@ -85,12 +85,33 @@ class TranscriptEntry:
         return data
 
 
+#: Pages a customer visited, as a JSON list on the conversation's hash.
+PAGES_FIELD: Final = "pages"
+MAX_PAGES_KEPT: Final = 10
+
+# KEYS[1] conversation hash
+# ARGV[1] field, ARGV[2] page URL, ARGV[3] how many pages to keep
+# Appends the page unless it is the last one already; keeps the newest ARGV[3]. Returns 1 if added.
+REMEMBER_PAGE_SCRIPT: Final = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+local pages = {}
+if raw and raw ~= '' then pages = cjson.decode(raw) end
+if #pages > 0 and pages[#pages] == ARGV[2] then return 0 end
+table.insert(pages, ARGV[2])
+while #pages > tonumber(ARGV[3]) do table.remove(pages, 1) end
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(pages))
+return 1
+"""
+
+
 class ConversationStore:
     """Reads and writes conversations; every method is one or two Redis round trips."""
 
     def __init__(self, redis: Redis, ttl_s: int) -> None:
         self.redis = redis
         self.ttl_s = ttl_s
+        self._remember_page = redis.register_script(REMEMBER_PAGE_SCRIPT)
 
     async def create(self, conversation_id: str, language: Language = DEFAULT_LANGUAGE) -> Conversation:
         now = time.time()
@@ -140,9 +161,17 @@ class ConversationStore:
         raw = await self.redis.lrange(keys.transcript_key(conversation_id), after_seq, -1)
         return [TranscriptEntry.from_json(item, after_seq + index + 1) for index, item in enumerate(raw)]
 
-    async def set_fields(self, conversation_id: str, **fields: str) -> None:
-        """Small extra facts on the conversation (pages visited, for example)."""
-        await self.redis.hset(keys.conversation_key(conversation_id), mapping=dict(fields.items()))
+    async def remember_page(self, conversation_id: str, page: str) -> bool:
+        """Add a page the customer is on to the conversation's last few (one atomic script)."""
+        key = keys.conversation_key(conversation_id)
+        return bool(await self._remember_page(keys=[key], args=[PAGES_FIELD, page, MAX_PAGES_KEPT]))
+
+    async def pages(self, conversation_id: str) -> list[str]:
+        """The pages the customer visited, oldest first."""
+        raw = await self.get_field(conversation_id, PAGES_FIELD)
+        pages = json.loads(raw) if raw else []
+        # cjson encodes an empty table as an object
+        return [str(page) for page in pages] if isinstance(pages, list) else []
 
     async def get_field(self, conversation_id: str, name: str) -> str | None:
         value = await self.redis.hget(keys.conversation_key(conversation_id), name)

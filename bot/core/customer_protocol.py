@@ -18,6 +18,10 @@ from bot.core.languages import Language, parse_language_tag
 __all__ = [
     "CustomerEvent",
     "HandoffState",
+    "ProtocolError",
+    "ProtocolErrorCode",
+    "SessionRequest",
+    "UserMessage",
     "agent_uttered_payload",
     "bot_uttered_payload",
     "conversation_room",
@@ -27,14 +31,10 @@ __all__ = [
     "handoff_queued_payload",
     "history_payload",
     "message_ack_payload",
-    "rasa_reply_payload",
-    "typing_payload",
-    "ProtocolError",
-    "ProtocolErrorCode",
-    "SessionRequest",
-    "UserMessage",
     "parse_session_request",
     "parse_user_message",
+    "rasa_reply_payload",
+    "typing_payload",
 ]
 
 MAX_CLIENT_ID_CHARS: Final = 64

@@ -1,8 +1,13 @@
-"""The gateway's aiohttp application: socket.io, health checks, static pages."""
+"""The gateway's aiohttp application: where every package is wired together.
+
+The composition root: it builds the Redis pool, the Rasa client, the dialogue,
+the handoff service and desk, the trainer's and analytics' services, attaches
+the customer and agent socket namespaces and every route. Resources open and
+close with the app (``cleanup_ctx``).
+"""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -19,19 +24,20 @@ from bot.core import keys
 from bot.core.conversations import ConversationStore
 from bot.core.paths import PROJECT_ROOT
 from bot.core.settings import Settings
-from bot.gateway.customer_socket import CustomerLimits, register_customer_handlers
+from bot.gateway.customer_socket import CustomerLimits, CustomerNamespace, CustomerServices
 from bot.gateway.dialogue import Dialogue
 from bot.gateway.rate_limit import RateLimiter
 from bot.nlu.rasa_client import RasaClient
 from bot.staff.accounts import AgentDirectory
+from bot.staff.api import register_sign_in_routes
 from bot.trainer.api import register_trainer_routes
 from bot.trainer.inbox import NluInbox
 from bot.trainer.job import JobPaths, TrainingJobs, check_before_training
-from handoff.agent_socket import register_agent_handlers
+from handoff.agent_socket import AgentNamespace, AgentServices
 from handoff.console_api import register_console_routes
+from handoff.desk import AgentDesk
 from handoff.hours import BusinessHours
-from handoff.notify import HandoffNotifier
-from handoff.queue import HandoffQueue
+from handoff.parts import HandoffParts
 from handoff.service import HandoffService
 
 log = logging.getLogger(__name__)
@@ -45,9 +51,9 @@ DIALOGUE = web.AppKey("dialogue", Dialogue)
 RASA = web.AppKey("rasa", RasaClient)
 AGENTS = web.AppKey("agents", AgentDirectory)
 HANDOFF = web.AppKey("handoff", HandoffService)
-BackgroundTasks = set[asyncio.Task[None]]
-BACKGROUND = web.AppKey("background", BackgroundTasks)
+DESK = web.AppKey("desk", AgentDesk)
 SIO = web.AppKey("sio", socketio.AsyncServer)
+AGENT_SOCKET = web.AppKey("agent_socket", AgentNamespace)
 LIMITS = web.AppKey("limits", CustomerLimits)
 METRICS = web.AppKey("metrics", Metrics)
 ANALYTICS = web.AppKey("analytics", AnalyticsRecorder)
@@ -68,7 +74,6 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[HTTP] = http
     app[RASA] = rasa
     store = ConversationStore(redis, settings.session_ttl_s)
-    queue = HandoffQueue(redis)
     agents = AgentDirectory(redis)
     app[AGENTS] = agents
     app[LIMITS] = CustomerLimits(
@@ -81,23 +86,22 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     )
     app[TRAINING] = TrainingJobs(redis, rasa, paths, check_before_training)
     app[ANALYTICS] = AnalyticsRecorder(redis, app[METRICS])
-    app[DIALOGUE] = Dialogue(store, rasa, settings.session_secret, queue, app[INBOX], analytics=app[ANALYTICS])
-    hours = BusinessHours(settings.business_hours, settings.business_timezone)
-    app[HANDOFF] = HandoffService(
+    parts = HandoffParts.build(
+        redis,
+        app[SIO],
         store,
-        queue,
         agents,
-        HandoffNotifier(app[SIO], store, queue, agents, hours),
-        app[INBOX],
-        rasa.guesses,
+        BusinessHours(settings.business_hours, settings.business_timezone),
+        inbox=app[INBOX],
+        guesses=rasa.guesses,
         analytics=app[ANALYTICS],
     )
+    app[HANDOFF] = HandoffService(parts)
+    app[DESK] = AgentDesk(parts)
+    app[DIALOGUE] = Dialogue(store, rasa, settings.session_secret, app[HANDOFF], app[INBOX], app[ANALYTICS])
     yield
     await app[TRAINING].stop()
-    tasks: BackgroundTasks = app[BACKGROUND]
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    await app[AGENT_SOCKET].stop()
     await http.close()
     await redis.aclose()
 
@@ -174,13 +178,21 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application()
     app[SETTINGS] = settings
     app[SIO] = sio
-    app[BACKGROUND] = set()
     app[METRICS] = Metrics()
     sio.attach(app)
     app.cleanup_ctx.append(_resources)
-    register_customer_handlers(sio, lambda: app[DIALOGUE], lambda: app[HANDOFF], lambda: app[LIMITS], settings)
-    register_agent_handlers(sio, lambda: app[HANDOFF], lambda: app[AGENTS], settings.agent_grace_s, app[BACKGROUND])
-    register_console_routes(app, lambda: app[AGENTS], lambda: app[HANDOFF], SOCKETIO_CLIENT_JS)
+    customers = CustomerNamespace(
+        lambda: CustomerServices(app[DIALOGUE], app[HANDOFF], app[LIMITS]),
+        settings.max_message_chars,
+        settings.trust_forwarded_for,
+    )
+    app[AGENT_SOCKET] = AgentNamespace(
+        lambda: AgentServices(app[DESK], app[HANDOFF], app[AGENTS]), settings.agent_grace_s
+    )
+    sio.register_namespace(customers)
+    sio.register_namespace(app[AGENT_SOCKET])
+    register_sign_in_routes(app, lambda: app[AGENTS])
+    register_console_routes(app, lambda: app[AGENTS], lambda: app[DESK], SOCKETIO_CLIENT_JS)
     register_analytics_routes(app, lambda: app[AGENTS], lambda: app[ANALYTICS], CHART_JS)
     register_metrics_route(app, lambda: app[METRICS], lambda: app[REDIS], settings.metrics_token)
     register_trainer_routes(

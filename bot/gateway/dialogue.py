@@ -1,7 +1,8 @@
-"""What happens to a customer's message: the core the socket handlers call.
+"""What happens to a customer's message: the core the customer socket calls.
 
-Plain async functions over the conversation store and the Rasa client; they
-know nothing of sockets, so the unit tests call them directly.
+Plain async functions over the conversation store, the Rasa client and the
+handoff service; they know nothing of sockets (replies reach the customer's
+room through the handoff notifier), so the unit tests call them directly.
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from redis.exceptions import RedisError
 
 from bot.analytics.recorder import AnalyticsRecorder
 from bot.core.conversations import ConversationState, ConversationStore, Sender, TranscriptEntry
-from bot.core.customer_protocol import UserMessage, bot_uttered_payload
+from bot.core.customer_protocol import (
+    CustomerEvent,
+    UserMessage,
+    bot_uttered_payload,
+    rasa_reply_payload,
+    typing_payload,
+)
 from bot.core.customer_text import customer_text
 from bot.core.languages import DEFAULT_LANGUAGE, Language
 from bot.core.logs import log_fields
@@ -23,7 +30,9 @@ from bot.gateway.sessions import is_signed_session_id, issue_session_id
 from bot.nlu.language_detection import resolve_language
 from bot.nlu.rasa_client import AssistantUnavailable, RasaClient
 from bot.trainer.inbox import InboxReason, NluInbox
-from handoff.queue import HandoffQueue
+from handoff.service import CustomerMessage, HandoffService
+
+__all__ = ["AcceptedMessage", "Dialogue", "Outcome", "SessionOpened", "UnknownConversation"]
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +68,7 @@ class AcceptedMessage:
 
 @dataclass
 class Outcome:
-    """What the customer is sent after the assistant handled one message."""
+    """What the assistant made of one message."""
 
     replies: list[TranscriptEntry] = field(default_factory=list)
     handoff: HandoffSignal | None = None
@@ -75,14 +84,14 @@ class Dialogue:
         store: ConversationStore,
         rasa: RasaClient,
         session_secret: str,
-        queue: HandoffQueue,
+        handoff: HandoffService,
         inbox: NluInbox | None = None,
         analytics: AnalyticsRecorder | None = None,
     ) -> None:
         self.store = store
         self.rasa = rasa
         self.session_secret = session_secret
-        self.queue = queue
+        self.handoff = handoff
         self.inbox = inbox
         self.analytics = analytics
 
@@ -119,8 +128,37 @@ class Dialogue:
             log.info("message kept for a person", extra=log_fields(conversation=conversation_id, language=language))
         return AcceptedMessage(conversation_id, message.text, language, entry.seq, for_assistant=for_assistant)
 
+    async def respond(self, accepted: AcceptedMessage) -> Outcome:
+        """Everything after the acknowledgement of a stored message.
+
+        A person's conversation: the agent is told. Otherwise the assistant
+        answers (the customer sees it typing), its replies are sent, and a
+        handoff it signals goes through the handoff service.
+        """
+        conversation_id = accepted.conversation_id
+        if not accepted.for_assistant:
+            if not accepted.duplicate:
+                await self.handoff.customer_entry(conversation_id, accepted.seq)
+            return Outcome()
+        notify = self.handoff.notify
+        await notify.to_customer(conversation_id, CustomerEvent.TYPING, typing_payload(Sender.BOT, True))
+        try:
+            outcome = await self.ask_assistant(accepted)
+        finally:
+            await notify.to_customer(conversation_id, CustomerEvent.TYPING, typing_payload(Sender.BOT, False))
+        for entry in outcome.replies:
+            await notify.to_customer(conversation_id, CustomerEvent.BOT_UTTERED, bot_uttered_payload(entry))
+        if outcome.handoff is not None:
+            await self.handoff.request(
+                conversation_id,
+                outcome.handoff,
+                language=accepted.language,
+                message=self._for_trainers(accepted, outcome),
+            )
+        return outcome
+
     async def ask_assistant(self, accepted: AcceptedMessage) -> Outcome:
-        """Pass an accepted message to Rasa; store its replies and any handoff signal."""
+        """Pass an accepted message to Rasa; store its replies and read any handoff signal."""
         conversation_id, language = accepted.conversation_id, accepted.language
         fields = {"conversation": conversation_id, "language": language}
         try:
@@ -135,13 +173,14 @@ class Dialogue:
                 outcome.handoff = signal
                 outcome.intents = signal.intents or outcome.intents
                 outcome.low_confidence |= signal.reason is HandoffReason.LOW_CONFIDENCE
+                log.info("handoff signalled", extra=log_fields(**fields, reason=signal.reason.value))
                 continue
             guesses = parse_low_confidence(reply.get("custom"))
             if guesses is not None:
                 outcome.low_confidence = True
                 outcome.intents = guesses
                 continue
-            payload = bot_uttered_payload(reply)
+            payload = rasa_reply_payload(reply)
             if not payload:
                 continue
             extra = {key: value for key, value in payload.items() if key != "text"}
@@ -149,48 +188,43 @@ class Dialogue:
             outcome.replies.append(await self.store.append(conversation_id, entry))
         if self.analytics is not None:
             await self.analytics.assistant_turn(language, low_confidence=outcome.low_confidence)
-        if outcome.handoff is not None:
-            queued = await self.queue.enqueue(conversation_id, outcome.handoff)
-            log.info("handoff signalled", extra=log_fields(**fields, reason=outcome.handoff.reason.value))
-            if queued and self.analytics is not None:
-                await self.analytics.handoff(conversation_id, outcome.handoff.reason, language)
-        await self._keep_for_trainers(accepted, outcome)
+        if outcome.low_confidence and outcome.handoff is None:
+            await self._keep_for_trainers(accepted, outcome)
         return outcome
 
+    @staticmethod
+    def _for_trainers(accepted: AcceptedMessage, outcome: Outcome) -> CustomerMessage | None:
+        """The message behind a handoff, for the trainers; none when the assistant never saw it."""
+        if outcome.handoff is None or outcome.handoff.reason is HandoffReason.ASSISTANT_UNAVAILABLE:
+            return None
+        return CustomerMessage(accepted.text, accepted.seq, outcome.intents, outcome.low_confidence)
+
     async def _keep_for_trainers(self, accepted: AcceptedMessage, outcome: Outcome) -> None:
-        """A message the assistant did not understand, or that led to a person, goes to the inbox."""
-        if self.inbox is None or not (outcome.low_confidence or outcome.handoff is not None):
+        """A message the assistant did not understand goes to the trainers' inbox."""
+        if self.inbox is None:
             return
-        reason = InboxReason.LOW_CONFIDENCE if outcome.low_confidence else InboxReason.HANDOFF
         try:
             await self.inbox.add(
                 text=accepted.text,
                 language=accepted.language,
-                reason=reason,
+                reason=InboxReason.LOW_CONFIDENCE,
                 conversation_id=accepted.conversation_id,
                 seq=accepted.seq,
                 intents=outcome.intents,
-                detail=outcome.handoff.reason.value if outcome.handoff is not None else "",
             )
         except RedisError as error:
             # The customer's answer is stored and on its way; only the trainers miss this one.
-            log.error(
-                "not kept for trainers: redis: %s", error, extra=log_fields(conversation=accepted.conversation_id)
-            )
+            fields = log_fields(conversation=accepted.conversation_id)
+            log.error("not kept for trainers: redis: %s", error, extra=fields)
 
     async def handle_customer_message(
         self, conversation_id: str, message: UserMessage
     ) -> tuple[AcceptedMessage, Outcome]:
-        """Accept a message and, unless a person has the conversation, get the assistant's answer."""
+        """Accept a message and respond to it (what the socket does, without the acknowledgement)."""
         accepted = await self.accept_customer_message(conversation_id, message)
-        if not accepted.for_assistant:
-            return accepted, Outcome()
-        return accepted, await self.ask_assistant(accepted)
+        return accepted, await self.respond(accepted)
 
     async def _assistant_unavailable(self, conversation_id: str, language: Language) -> Outcome:
         apology = TranscriptEntry(Sender.BOT, customer_text(language, "assistant_unavailable"), language)
-        signal = HandoffSignal.for_reason(HandoffReason.ASSISTANT_UNAVAILABLE)
         await self.store.append(conversation_id, apology)
-        if await self.queue.enqueue(conversation_id, signal) and self.analytics is not None:
-            await self.analytics.handoff(conversation_id, signal.reason, language)
-        return Outcome(replies=[apology], handoff=signal)
+        return Outcome(replies=[apology], handoff=HandoffSignal.for_reason(HandoffReason.ASSISTANT_UNAVAILABLE))

@@ -1,18 +1,24 @@
 // The demo shop page's only script (the gateway's CSP allows no inline code):
-// it reads ?lang=, sets <html lang>, styles the page and adds the widget's
-// script tag, just as a shop would write it by hand.
+// it reads ?lang=, adds the widget's script tag with data-language, just as a
+// shop would write it by hand, styles the page, and builds the language links
+// from the languages the widget says it speaks (DemoShopSupport.languages, the
+// server's registry), so no language is listed here.
 (function () {
   "use strict";
 
-  var LANGUAGES = ["en", "hy", "fa", "ms"];
   var requested = new URLSearchParams(window.location.search).get("lang");
-  var language = LANGUAGES.indexOf(requested) >= 0 ? requested : null;
-  if (language) document.documentElement.lang = language;
+  // The widget checks the code itself and falls back to <html lang>, then English.
+  var language = requested && /^[a-z]{2,3}$/.test(requested) ? requested : null;
 
   var widget = document.createElement("script");
   widget.src = "/widget.js";
   widget.async = true;
   if (language) widget.setAttribute("data-language", language);
+  widget.addEventListener("load", function () {
+    whenReady(function () {
+      showLanguages((window.DemoShopSupport && window.DemoShopSupport.languages) || []);
+    });
+  });
   document.head.appendChild(widget);
 
   // Styles through the CSSOM: a CSP without 'unsafe-inline' blocks <style> but not this.
@@ -24,7 +30,7 @@
     ".site-header { background: #fff; border-bottom: 1px solid #e5e7eb; }",
     ".header-row { display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: 8px; padding-top: 14px; padding-bottom: 14px; }",
     ".brand { font-weight: 800; font-size: 22px; color: var(--brand); text-decoration: none; }",
-    ".languages { display: flex; flex-wrap: wrap; gap: 6px; list-style: none; margin: 0; padding: 0; }",
+    ".languages { display: flex; flex-wrap: wrap; gap: 6px; list-style: none; margin: 0; padding: 0; min-height: 32px; }",
     ".languages a { display: inline-block; padding: 4px 10px; border-radius: 999px; color: var(--ink); text-decoration: none; border: 1px solid #d1d5db; }",
     ".languages a[aria-current='page'] { background: var(--brand); border-color: var(--brand); color: #fff; }",
     ".hero { padding: 40px 0 24px; } .hero h1 { font-size: clamp(26px, 5vw, 40px); margin: 0 0 8px; } .hero p { color: var(--muted); max-width: 60ch; }",
@@ -47,18 +53,41 @@
     // Older browsers: the page stays unstyled, which is fine for a demo.
   }
 
-  function ready() {
-    var current = language || "en";
-    document.querySelectorAll(".languages a").forEach(function (link) {
-      if (link.getAttribute("data-lang") === current) link.setAttribute("aria-current", "page");
+  function whenReady(callback) {
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", callback);
+    else callback();
+  }
+
+  /** One link a language, in its own name and script; the page's language marked current. */
+  function showLanguages(languages) {
+    var list = document.getElementById("languages");
+    if (!list) return;
+    var codes = languages.map(function (entry) { return entry.code; });
+    var current = codes.indexOf(language) >= 0 ? language : document.documentElement.lang;
+    if (current !== document.documentElement.lang) document.documentElement.lang = current;
+    while (list.firstChild) list.removeChild(list.firstChild);
+    languages.forEach(function (entry) {
+      var link = document.createElement("a");
+      link.href = "?lang=" + encodeURIComponent(entry.code);
+      link.hreflang = entry.code;
+      link.lang = entry.code;
+      link.dir = entry.dir;
+      link.setAttribute("data-lang", entry.code);
+      link.textContent = entry.nativeName;
+      if (entry.nativeName !== entry.name) link.title = entry.name;
+      if (entry.code === current) link.setAttribute("aria-current", "page");
+      var item = document.createElement("li");
+      item.appendChild(link);
+      list.appendChild(item);
     });
+  }
+
+  whenReady(function () {
     var openChat = document.getElementById("open-chat");
     if (openChat) {
       openChat.addEventListener("click", function () {
         if (window.DemoShopSupport) window.DemoShopSupport.open();
       });
     }
-  }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
-  else ready();
+  });
 })();

@@ -4,7 +4,8 @@
 
 import { io } from "socket.io-client";
 import { SOCKET_PATH } from "./constants.js";
-import { ClientEvent, ServerEvent, sessionRequestPayload } from "./protocol.js";
+import { CustomerEvent } from "./generated/constants.js";
+import { sessionRequestPayload } from "./protocol.js";
 
 const RETRY_FIRST_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
@@ -31,7 +32,7 @@ export function createConnection(serverUrl, currentSessionId, handlers, language
   let retryTimer = null;
 
   function requestSession() {
-    socket.emit(ClientEvent.SESSION_REQUEST, sessionRequestPayload(currentSessionId(), language));
+    socket.emit(CustomerEvent.SESSION_REQUEST, sessionRequestPayload(currentSessionId(), language));
   }
 
   socket.on("connect", () => {
@@ -53,16 +54,16 @@ export function createConnection(serverUrl, currentSessionId, handlers, language
     }
   });
 
-  socket.on(ServerEvent.SESSION_CONFIRM, (id) => {
+  socket.on(CustomerEvent.SESSION_CONFIRM, (id) => {
     const sessionId = typeof id === "string" ? id : id && id.session_id; // Rasa's channel sends a string
     if (typeof sessionId === "string" && sessionId) handlers.sessionConfirmed(sessionId);
   });
-  socket.on(ServerEvent.BOT_UTTERED, (data) => handlers.botUttered(data || {}));
-  socket.on(ServerEvent.HISTORY, (data) => handlers.history(data && Array.isArray(data.messages) ? data.messages : []));
-  socket.on(ServerEvent.MESSAGE_ACK, (data) => data && handlers.messageAck(data));
-  socket.on(ServerEvent.HANDOFF_STATUS, (data) => data && handlers.handoffStatus(data));
-  socket.on(ServerEvent.TYPING, (data) => data && handlers.typing(data));
-  socket.on(ServerEvent.ERROR, (data) => handlers.error(data || {}));
+  socket.on(CustomerEvent.BOT_UTTERED, (data) => handlers.botUttered(data || {}));
+  socket.on(CustomerEvent.HISTORY, (data) => handlers.history(data && Array.isArray(data.messages) ? data.messages : []));
+  socket.on(CustomerEvent.MESSAGE_ACK, (data) => data && handlers.messageAck(data));
+  socket.on(CustomerEvent.HANDOFF_STATUS, (data) => data && handlers.handoffStatus(data));
+  socket.on(CustomerEvent.TYPING, (data) => data && handlers.typing(data));
+  socket.on(CustomerEvent.ERROR, (data) => handlers.error(data || {}));
 
   return {
     /** Connect if not already connected or trying. */

@@ -1,4 +1,5 @@
-// Every name, limit and expiry the widget uses, in one place.
+// The widget's own names, limits and expiries. Event names, states, error codes
+// and languages are the server's: see ./generated/constants.js.
 
 /** Prefix of every storage key and id the widget owns. */
 export const NAMESPACE = "demo-shop-support";
@@ -24,9 +25,6 @@ export const HISTORY_WAIT_MS = 1_500;
 export const SOCKET_PATH = "/socket.io";
 export const HOST_ELEMENT_ID = "demo-shop-support-widget";
 export const GLOBAL_NAME = "DemoShopSupport";
-export const LANGUAGES = ["en", "hy", "fa", "ms"];
-export const DEFAULT_LANGUAGE = "en";
-export const RTL_LANGUAGES = ["fa"];
 /** Replaced at build time from package.json. */
 // eslint-disable-next-line no-undef
 export const VERSION = typeof __WIDGET_VERSION__ === "string" ? __WIDGET_VERSION__ : "dev";

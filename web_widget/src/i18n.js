@@ -1,19 +1,23 @@
-// Language choice and translated strings. The texts live in locales/<lang>.json,
-// one file per language with the same keys; English fills any gap.
+// Language choice and translated strings. The languages, the default and their
+// direction are the server's registry (./generated/constants.js); the texts live
+// in locales/<code>.json, one file per language with the same keys (a test checks
+// every registered language has one); English fills any gap.
 
 import en from "./locales/en.json" with { type: "json" };
 import hy from "./locales/hy.json" with { type: "json" };
 import fa from "./locales/fa.json" with { type: "json" };
 import ms from "./locales/ms.json" with { type: "json" };
-import { DEFAULT_LANGUAGE, LANGUAGES, RTL_LANGUAGES } from "./constants.js";
+import { DEFAULT_LANGUAGE, LANGUAGE_CODES, RIGHT_TO_LEFT } from "./generated/constants.js";
 
-const STRINGS = { en, hy, fa, ms };
+/** The locale files bundled; only the registry's languages are offered. */
+const LOCALES = { en, hy, fa, ms };
+const STRINGS = Object.fromEntries(LANGUAGE_CODES.filter((code) => code in LOCALES).map((code) => [code, LOCALES[code]]));
 
 /** "fa-IR" → "fa"; null when the tag names no supported language. */
 export function supportedLanguage(tag) {
   if (typeof tag !== "string") return null;
   const primary = tag.trim().toLowerCase().split(/[-_]/)[0];
-  return LANGUAGES.includes(primary) ? primary : null;
+  return LANGUAGE_CODES.includes(primary) ? primary : null;
 }
 
 /** data-language, else <html lang>, else the browser's languages, else English. */
@@ -46,6 +50,11 @@ function timeFormatter(language, withDate) {
   };
 }
 
+/** Whether the widget has its own strings for `code` (else English is shown). */
+export function hasStrings(code) {
+  return Object.prototype.hasOwnProperty.call(STRINGS, code);
+}
+
 /** Strings, numbers and times of one language. */
 export function createTranslator(language) {
   const strings = STRINGS[language] || STRINGS[DEFAULT_LANGUAGE];
@@ -68,7 +77,7 @@ export function createTranslator(language) {
 
   return {
     language,
-    dir: RTL_LANGUAGES.includes(language) ? "rtl" : "ltr",
+    dir: RIGHT_TO_LEFT.includes(language) ? "rtl" : "ltr",
     /** The text of `key` with `{name}` placeholders filled (numbers in the language's digits). */
     t(key, params = {}) {
       return fill(template(key), params);

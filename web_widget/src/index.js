@@ -3,6 +3,7 @@
 
 import { readConfig, findOwnScript } from "./config.js";
 import { GLOBAL_NAME, HOST_ELEMENT_ID, VERSION } from "./constants.js";
+import { LANGUAGES } from "./generated/constants.js";
 import { createTranslator } from "./i18n.js";
 import { createStorage } from "./storage.js";
 import { applyAccent } from "./theme.js";
@@ -32,6 +33,8 @@ function install() {
   let openWhenMounted = false;
   window[GLOBAL_NAME] = Object.freeze({
     version: VERSION,
+    /** The languages the widget speaks: [{code, name, nativeName, dir}] (the server's registry). */
+    languages: LANGUAGES,
     /** Open the chat panel. */
     open() {
       if (widget) widget.open();

@@ -1,40 +1,8 @@
-// The customer protocol of docs/protocol.md: event names, what the widget
-// sends, and the server's payloads turned into the widget's message records.
-// Nothing else spells an event name.
+// The customer protocol of docs/protocol.md: what the widget sends, and the
+// server's payloads turned into the widget's message records. Event names,
+// senders and states come from ./generated/constants.js (the server's enums).
 
-export const ClientEvent = Object.freeze({
-  SESSION_REQUEST: "session_request",
-  USER_UTTERED: "user_uttered",
-  HISTORY_REQUEST: "history_request",
-  TYPING: "typing",
-  REQUEST_HANDOFF: "request_handoff",
-  RATING: "rating",
-  OFFLINE_TICKET: "offline_ticket",
-});
-
-export const ServerEvent = Object.freeze({
-  SESSION_CONFIRM: "session_confirm",
-  BOT_UTTERED: "bot_uttered",
-  HISTORY: "history",
-  MESSAGE_ACK: "message_ack",
-  HANDOFF_STATUS: "handoff_status",
-  TYPING: "typing",
-  ERROR: "error_message",
-});
-
-export const Sender = Object.freeze({
-  CUSTOMER: "customer",
-  BOT: "bot",
-  AGENT: "agent",
-  SYSTEM: "system",
-});
-
-export const HandoffState = Object.freeze({
-  QUEUED: "queued",
-  ASSIGNED: "assigned",
-  BOT: "bot",
-  RESOLVED: "resolved",
-});
+import { HandoffState, Sender } from "./generated/constants.js";
 
 const SENDERS = Object.values(Sender);
 

@@ -3,7 +3,7 @@
 // Messages are de-duplicated by seq and by client_message_id; the order is
 // by seq, and a message without one sits after the last stored message.
 
-import { Sender } from "./protocol.js";
+import { Sender } from "./generated/constants.js";
 
 export const Status = Object.freeze({ SENT: "sent", SENDING: "sending", FAILED: "failed" });
 

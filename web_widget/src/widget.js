@@ -5,10 +5,8 @@
 import { createConnection } from "./connection.js";
 import { HISTORY_WAIT_MS, TYPING_IDLE_MS, TYPING_TIMEOUT_MS } from "./constants.js";
 import { createOutbox, newClientMessageId } from "./outbox.js";
+import { CustomerEvent, HandoffState, ProtocolErrorCode, Sender } from "./generated/constants.js";
 import {
-  ClientEvent,
-  HandoffState,
-  Sender,
   messageFromBotUttered,
   messageFromHistoryEntry,
   offlineTicketPayload,
@@ -21,11 +19,11 @@ import { TicketResult } from "./view/offline.js";
 import { createView } from "./view/panel.js";
 
 /** Error codes that mean the last message sent was refused and not stored. */
-const REFUSED_CODES = ["message_too_long", "message_empty", "rate_limited", "malformed"];
+const REFUSED_CODES = [ProtocolErrorCode.TOO_LONG, ProtocolErrorCode.EMPTY, ProtocolErrorCode.RATE_LIMITED, ProtocolErrorCode.MALFORMED];
 /** An error this soon after a send is taken to be about that message. */
 const REFUSAL_WINDOW_MS = 10_000;
 /** The server could not store or answer (its Redis or assistant is down): try again after this. */
-const UNAVAILABLE_CODE = "service_unavailable";
+const UNAVAILABLE_CODE = ProtocolErrorCode.SERVICE_UNAVAILABLE;
 const RETRY_UNAVAILABLE_MS = 5_000;
 
 function pendingMessage(item) {
@@ -61,7 +59,7 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
     choose: (reply) => sendMessage(reply.payload, reply.title),
     requestHuman,
     retry,
-    rate: (score, comment) => sendWhenReady(ClientEvent.RATING, ratingPayload(score, comment)),
+    rate: (score, comment) => sendWhenReady(CustomerEvent.RATING, ratingPayload(score, comment)),
     typing: customerIsTyping,
     leaveMessage,
   });
@@ -163,7 +161,7 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
     if (!sessionReady || awaitingHistory) return;
     for (const item of outbox.items()) {
       if (sentOnConnection.has(item.clientMessageId)) continue;
-      if (!connection.emit(ClientEvent.USER_UTTERED, userUtteredPayload(item, sessionId))) return;
+      if (!connection.emit(CustomerEvent.USER_UTTERED, userUtteredPayload(item, sessionId))) return;
       sentOnConnection.add(item.clientMessageId);
       sentAt.set(item.clientMessageId, Date.now());
     }
@@ -287,26 +285,26 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
   async function leaveMessage(email, message) {
     connection.start();
     if (!sessionReady) return TicketResult.FAILED; // the ticket belongs to the session: none yet
-    const answer = await connection.call(ClientEvent.OFFLINE_TICKET, offlineTicketPayload(email, message));
+    const answer = await connection.call(CustomerEvent.OFFLINE_TICKET, offlineTicketPayload(email, message));
     if (!answer) return TicketResult.FAILED;
     return answer.ok === true ? TicketResult.SENT : TicketResult.REFUSED;
   }
 
   function requestHuman() {
     view.setHumanPending(true);
-    sendWhenReady(ClientEvent.REQUEST_HANDOFF, {});
+    sendWhenReady(CustomerEvent.REQUEST_HANDOFF, {});
   }
 
   function customerIsTyping() {
     if (!sessionReady) return;
-    if (!customerTyping) customerTyping = connection.emit(ClientEvent.TYPING, { on: true });
+    if (!customerTyping) customerTyping = connection.emit(CustomerEvent.TYPING, { on: true });
     clearTimeout(customerTypingTimer);
     customerTypingTimer = setTimeout(stopCustomerTyping, TYPING_IDLE_MS);
   }
 
   function stopCustomerTyping() {
     clearTimeout(customerTypingTimer);
-    if (customerTyping) connection.emit(ClientEvent.TYPING, { on: false });
+    if (customerTyping) connection.emit(CustomerEvent.TYPING, { on: false });
     customerTyping = false;
   }
 

@@ -3,7 +3,10 @@
 // loaded before this module as window.Chart), a table and a CSV download.
 // Text goes in with textContent only; the page's CSP allows no inline code.
 
-import { createSignIn } from "./sign-in.js";
+import { AgentRole, HandoffReason } from "./constants.js";
+import { append, byId, h } from "./dom.js";
+import { languageOptions } from "./languages.js";
+import { createStaffPage } from "./shell.js";
 
 const REPORT_URL = "/api/analytics";
 const CSV_URL = "/api/analytics.csv";
@@ -21,36 +24,29 @@ const COLORS = {
   firstResponse: "#1f5fbf",
   handling: "#5b6677",
 };
-const REASONS = [
-  ["handoffs_customer_request", "Asked for a person", "#1f5fbf"],
-  ["handoffs_low_confidence", "Low confidence", "#b3261e"],
-  ["handoffs_complaint", "Complaint", "#e07b00"],
-  ["handoffs_assistant_unavailable", "Assistant down", "#5b6677"],
-];
+/** Label and colour of each handoff reason; the report's columns are `handoffs_<reason>`. */
+const REASON_LOOK = {
+  [HandoffReason.CUSTOMER_REQUEST]: ["Asked for a person", "#1f5fbf"],
+  [HandoffReason.LOW_CONFIDENCE]: ["Low confidence", "#b3261e"],
+  [HandoffReason.COMPLAINT]: ["Complaint", "#e07b00"],
+  [HandoffReason.ASSISTANT_UNAVAILABLE]: ["Assistant down", "#5b6677"],
+};
+const OTHER_REASON_COLOR = "#8a94a6";
+/** `[report key, label, colour]` a reason, in the server's order. */
+const REASONS = Object.values(HandoffReason).map((reason) => {
+  const [label, color] = REASON_LOOK[reason] || [reason.replaceAll("_", " "), OTHER_REASON_COLOR];
+  return [`handoffs_${reason}`, label, color];
+});
+const ROLES = [AgentRole.SUPERVISOR, AgentRole.TRAINER];
+const REFUSED = "This page is for supervisors and trainers.";
 
-function byId(id) {
-  const element = document.getElementById(id);
-  if (!element) throw new Error(`dashboard: #${id} missing from index.html`);
-  return element;
-}
-
+/** `h` with one text child: `el("td", "3", {scope: "row"})`. */
 function el(tag, text = "", attributes = {}) {
-  const element = document.createElement(tag);
-  if (text !== "") element.textContent = text;
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
-  return element;
+  return h(tag, attributes, text === "" ? [] : [text]);
 }
 
 const ui = {
-  loginView: byId("login-view"),
-  loginForm: byId("login-form"),
-  loginUsername: byId("login-username"),
-  loginPassword: byId("login-password"),
-  loginSubmit: byId("login-submit"),
-  loginError: byId("login-error"),
   dashboardView: byId("dashboard-view"),
-  agentName: byId("agent-name"),
-  logout: byId("logout"),
   filters: byId("filters"),
   from: byId("from"),
   to: byId("to"),
@@ -94,27 +90,15 @@ function isoDay(date) {
 
 // ---- session ----------------------------------------------------------------
 
-const signIn = createSignIn({
+const signIn = createStaffPage({
+  title: "Support analytics",
+  hint: "Sign in with a supervisor or trainer account.",
   storageKey: "dashboard.token",
-  roles: ["supervisor", "trainer"],
-  refusedMessage: "This page is for supervisors and trainers.",
-  elements: {
-    view: ui.loginView,
-    form: ui.loginForm,
-    username: ui.loginUsername,
-    password: ui.loginPassword,
-    submit: ui.loginSubmit,
-    error: ui.loginError,
-  },
-  onSignedIn: (agent) => {
-    ui.dashboardView.hidden = false;
-    ui.agentName.textContent = `${agent.display_name || agent.username} (${agent.role})`;
-    load();
-  },
-  onSignedOut: () => {
-    ui.dashboardView.hidden = true;
-    destroyCharts();
-  },
+  roles: ROLES,
+  refusedMessage: REFUSED,
+  view: ui.dashboardView,
+  onSignedIn: () => load(),
+  onSignedOut: () => destroyCharts(),
 });
 
 // ---- loading ----------------------------------------------------------------
@@ -140,7 +124,7 @@ async function authorisedFetch(url) {
   }
   if (!response) return null; // the session ended: the sign-in form is shown
   if (response.status === 403) {
-    showNotice("This page is for supervisors and trainers.");
+    showNotice(REFUSED);
     return null;
   }
   if (!response.ok) {
@@ -208,7 +192,7 @@ function cells(row, label) {
     percent(row.containment_rate),
     String(row.handoffs),
     percent(row.handoff_rate),
-    ...REASONS.map(([key]) => String(row[key])),
+    ...REASONS.map(([key]) => String(row[key] ?? 0)),
     percent(row.fallback_rate),
     duration(row.mean_wait_s),
     duration(row.mean_first_response_s),
@@ -325,9 +309,16 @@ function defaultRange() {
   ui.from.value = isoDay(new Date(today.getTime() - (DEFAULT_DAYS - 1) * DAY_MS));
 }
 
+/** The language choices and the table's reason columns come from the server's registries. */
+function buildControls() {
+  append(ui.language, languageOptions());
+  const rateHeading = byId("handoff-rate-heading");
+  rateHeading.after(...REASONS.map(([, label]) => el("th", label, { scope: "col" })));
+}
+
 function start() {
+  buildControls();
   defaultRange();
-  ui.logout.addEventListener("click", () => signIn.signOut());
   ui.filters.addEventListener("submit", (event) => {
     event.preventDefault();
     load();

@@ -1,13 +1,30 @@
-// Sign-in for the staff pages that are not the console (the trainer page and
-// the analytics dashboard): the login form, the token in sessionStorage, the
-// check that the account's role may use the page, and authorised requests
-// that send the user back to the form when the token is no longer valid.
-// Served by the gateway under each page's path (handoff/staff_web.py).
+// Sign-in for the staff pages (the console, the trainer page and the analytics
+// dashboard): the login form, the token in sessionStorage, the check that the
+// account's role may use the page, and authorised requests that send the user
+// back to the form when the token is no longer valid. shell.js builds the form
+// and calls this; served by the gateway under each page's path (bot/staff/web.py).
 
 const LOGIN_URL = "/api/agent/login";
 const LOGOUT_URL = "/api/agent/logout";
 const ME_URL = "/api/agent/me";
-const SESSION_ENDED = "Your session has ended. Please sign in again.";
+export const SESSION_ENDED = "Your session has ended. Please sign in again.";
+const UNREACHABLE = "Cannot reach the server. Check your connection and try again.";
+
+/** "Too many failed sign-in attempts." with when to try again, if the server said (Retry-After). */
+function rateLimitedMessage(response) {
+  const seconds = Number.parseInt(response.headers.get("Retry-After") || "", 10);
+  const when = Number.isFinite(seconds) && seconds > 0 ? ` Try again in ${seconds} seconds.` : " Please wait a few minutes and try again.";
+  return `Too many failed sign-in attempts.${when}`;
+}
+
+function readAgent(raw) {
+  try {
+    const agent = JSON.parse(raw || "null");
+    return agent && typeof agent === "object" ? agent : null;
+  } catch (error) {
+    return null;
+  }
+}
 
 /**
  * `storageKey`: where the token and account are kept; `roles`: the roles that
@@ -19,6 +36,7 @@ export function createSignIn({ storageKey, roles, refusedMessage, elements, onSi
   const allowed = new Set(roles);
   const agentKey = `${storageKey}.agent`;
   let token = sessionStorage.getItem(storageKey);
+  let signedInAgent = null;
 
   function showForm(message = "") {
     onSignedOut();
@@ -31,6 +49,7 @@ export function createSignIn({ storageKey, roles, refusedMessage, elements, onSi
 
   function forget() {
     token = null;
+    signedInAgent = null;
     sessionStorage.removeItem(storageKey);
     sessionStorage.removeItem(agentKey);
   }
@@ -44,6 +63,7 @@ export function createSignIn({ storageKey, roles, refusedMessage, elements, onSi
   }
 
   function enter(agent) {
+    signedInAgent = agent;
     elements.view.hidden = true;
     onSignedIn(agent);
   }
@@ -61,22 +81,29 @@ export function createSignIn({ storageKey, roles, refusedMessage, elements, onSi
         credentials: "same-origin",
       });
     } catch (error) {
-      showForm("Cannot reach the server. Check your connection and try again.");
-      return;
+      return refuse(UNREACHABLE);
     }
-    if (response.status === 401) return showForm("Wrong username or password.");
-    if (response.status === 429) return showForm("Too many failed sign-in attempts. Please wait and try again.");
+    if (response.status === 401) return refuse("Wrong username or password.");
+    if (response.status === 429) return refuse(rateLimitedMessage(response));
     const body = response.ok ? await response.json().catch(() => null) : null;
-    if (!body || typeof body.token !== "string") return showForm(`The server could not sign you in (HTTP ${response.status}).`);
+    if (!body || typeof body.token !== "string" || !body.token) {
+      return refuse(`The server could not sign you in (HTTP ${response.status}). Please try again.`);
+    }
     if (!allowed.has(body.agent && body.agent.role)) {
       await revoke(body.token);
-      return showForm(refusedMessage);
+      return refuse(refusedMessage);
     }
     elements.password.value = "";
     token = body.token;
     sessionStorage.setItem(storageKey, token);
     sessionStorage.setItem(agentKey, JSON.stringify(body.agent));
     enter(body.agent);
+  }
+
+  /** The form again after a failed attempt, the password selected to type again. */
+  function refuse(message) {
+    showForm(message);
+    if (elements.password.value) elements.password.select();
   }
 
   /**
@@ -100,7 +127,19 @@ export function createSignIn({ storageKey, roles, refusedMessage, elements, onSi
 
   return {
     authorisedFetch,
-    /** Show the page for a stored, still valid session of an allowed role, else the form. */
+    /** The session's token (for the console's socket), or null when signed out. */
+    get token() {
+      return token;
+    },
+    /** The signed-in account `{username, display_name, role}`, or null. */
+    get agent() {
+      return signedInAgent;
+    },
+    /**
+     * Show the page for a stored, still valid session of an allowed role, else
+     * the form. When the server cannot be asked, the account stored at sign-in
+     * is trusted for now: the page's next request tells whether the token holds.
+     */
     async start() {
       elements.form.addEventListener("submit", submit);
       if (!token) return showForm();
@@ -108,7 +147,9 @@ export function createSignIn({ storageKey, roles, refusedMessage, elements, onSi
       try {
         response = await authorisedFetch(ME_URL);
       } catch (error) {
-        return showForm("Cannot reach the server. Check your connection and try again.");
+        const stored = readAgent(sessionStorage.getItem(agentKey));
+        if (stored && allowed.has(stored.role)) return enter(stored);
+        return showForm(UNREACHABLE);
       }
       if (!response) return undefined;
       const body = await response.json().catch(() => null);
@@ -116,7 +157,13 @@ export function createSignIn({ storageKey, roles, refusedMessage, elements, onSi
         forget();
         return showForm(refusedMessage);
       }
+      sessionStorage.setItem(agentKey, JSON.stringify(body.agent));
       return enter(body.agent);
+    },
+    /** The server no longer takes the token (e.g. the console's socket was refused): back to the form with `message`. */
+    expire(message = SESSION_ENDED) {
+      forget();
+      showForm(message);
     },
     async signOut() {
       const oldToken = token;

@@ -1,13 +1,14 @@
 // The trainer page: sign in, label or discard the inbox's messages, train and
 // deploy, and see the held-out scores before and after. REST only
-// (bot/trainer_api.py). Text always goes in as text nodes, never as markup.
+// (bot/trainer/api.py). Text always goes in as text nodes, never as markup.
 
-import { byId as $, h, replaceChildren as clear } from "./dom.js";
-import { createSignIn } from "./sign-in.js";
+import { AgentRole } from "./constants.js";
+import { append, byId as $, h, replaceChildren as clear } from "./dom.js";
+import { languageName, languageOptions } from "./languages.js";
+import { createStaffPage } from "./shell.js";
 
 const POLL_RUNNING_MS = 1_000;
 const POLL_IDLE_MS = 10_000;
-const LANGUAGE_NAMES = { en: "English", hy: "Armenian", fa: "Persian", ms: "Malay" };
 const REASON_LABELS = { low_confidence: "Not understood", handoff: "Led to a person", flagged: "Flagged by an agent" };
 const STAGE_LABELS = { checking: "Checking data", training: "Training", evaluating: "Scoring", deploying: "Deploying", done: "Done" };
 
@@ -17,18 +18,13 @@ let pollTimer = null;
 let lastJobState = null;
 let signedIn = false;
 
-const signIn = createSignIn({
+const signIn = createStaffPage({
+  title: "Assistant trainer",
+  hint: "Sign in with a trainer or supervisor account.",
   storageKey: "trainer.token",
-  roles: ["trainer", "supervisor"],
+  roles: [AgentRole.TRAINER, AgentRole.SUPERVISOR],
   refusedMessage: "This page is for trainers and supervisors.",
-  elements: {
-    view: $("login-view"),
-    form: $("login-form"),
-    username: $("login-username"),
-    password: $("login-password"),
-    submit: $("login-submit"),
-    error: $("login-error"),
-  },
+  view: $("trainer-view"),
   onSignedIn: start,
   onSignedOut: stop,
 });
@@ -52,10 +48,8 @@ function notice(text) {
   element.hidden = !text;
 }
 
-function start(agent) {
+function start() {
   signedIn = true;
-  $("trainer-view").hidden = false;
-  $("trainer-name").textContent = agent.display_name || agent.username;
   loadInbox();
   poll();
 }
@@ -63,7 +57,6 @@ function start(agent) {
 function stop() {
   signedIn = false;
   clearTimeout(pollTimer);
-  $("trainer-view").hidden = true;
   notice("");
 }
 
@@ -127,7 +120,7 @@ function renderInbox() {
     const [lang, predicted] = key.split("\u0000");
     container.appendChild(
       h("section", { class: "group", "data-testid": "inbox-group" }, [
-        h("h3", { class: "group__title" }, [`${LANGUAGE_NAMES[lang] || lang} · guessed ${predicted} (${members.length})`]),
+        h("h3", { class: "group__title" }, [`${languageName(lang)} · guessed ${predicted} (${members.length})`]),
         ...members.map(renderItem),
       ]),
     );
@@ -183,7 +176,7 @@ function renderEvaluation(result) {
     const before = result.before ? result.before[language] : null;
     rows.appendChild(
       h("tr", { "data-testid": "evaluation-row", "data-language": language }, [
-        h("th", { scope: "row" }, [LANGUAGE_NAMES[language] || language]),
+        h("th", { scope: "row" }, [languageName(language)]),
         h("td", { "data-testid": "intent-f1" }, [delta(before && before.intent_f1, after.intent_f1)]),
         h("td", { "data-testid": "response-f1" }, [delta(before && before.response_f1, after.response_f1)]),
       ]),
@@ -234,7 +227,7 @@ async function poll() {
 
 // ---- wiring -----------------------------------------------------------------
 
-$("logout").addEventListener("click", () => signIn.signOut());
+append($("language-filter"), languageOptions());
 $("language-filter").addEventListener("change", renderInbox);
 $("train").addEventListener("click", train);
 signIn.start();

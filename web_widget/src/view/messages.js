@@ -3,7 +3,7 @@
 
 import { h, icon, replaceChildren } from "./dom.js";
 import { linkifiedText, safeHref } from "./links.js";
-import { Sender } from "../protocol.js";
+import { Sender } from "../generated/constants.js";
 import { Status } from "../transcript.js";
 
 function senderLabel(message, i18n) {

@@ -8,7 +8,7 @@ import { createMessageList, lastQuickReplies, renderChips } from "./messages.js"
 import { createOfflineForm } from "./offline.js";
 import { renderRatingForm } from "./rating.js";
 import { COUNTER_FROM_CHARS, MAX_MESSAGE_CHARS } from "../constants.js";
-import { HandoffState, Sender } from "../protocol.js";
+import { HandoffState, Sender } from "../generated/constants.js";
 
 const NEAR_BOTTOM_PX = 80;
 const MAX_INPUT_HEIGHT_PX = 140;

@@ -1,0 +1,57 @@
+"""Sign-in for every staff page: ``/api/agent/login``, ``logout`` and ``me``.
+
+The console, the trainer page and the dashboard all sign in here and send the
+token as ``Authorization: Bearer``; the agent socket takes the same token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final
+
+from aiohttp import web
+
+from bot.staff.accounts import AgentDirectory, LoginRefused, TooManyLoginFailures
+from bot.staff.web import bearer_token, staff_member
+
+__all__ = ["register_sign_in_routes"]
+
+MAX_CREDENTIAL_CHARS: Final = 200
+
+
+def register_sign_in_routes(app: web.Application, get_agents: Callable[[], AgentDirectory]) -> None:
+    """``POST /api/agent/login``, ``POST /api/agent/logout``, ``GET /api/agent/me``."""
+
+    async def login(request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.json_response({"error": "send JSON {username, password}"}, status=400)
+        username = body.get("username") if isinstance(body, dict) else None
+        password = body.get("password") if isinstance(body, dict) else None
+        if (
+            not (isinstance(username, str) and isinstance(password, str))
+            or max(len(username), len(password)) > MAX_CREDENTIAL_CHARS
+        ):
+            return web.json_response({"error": "send JSON {username, password}"}, status=400)
+        try:
+            token, agent = await get_agents().login(username.strip().lower(), password, request.remote or "?")
+        except TooManyLoginFailures:
+            return web.json_response({"error": "too many failed logins; try again in 15 minutes"}, status=429)
+        except LoginRefused:
+            return web.json_response({"error": "wrong username or password"}, status=401)
+        return web.json_response({"token": token, "agent": agent.to_public()})
+
+    async def logout(request: web.Request) -> web.Response:
+        await staff_member(get_agents(), request)
+        token = bearer_token(request)
+        if token:
+            await get_agents().logout(token)
+        return web.Response(status=204)
+
+    async def me(request: web.Request) -> web.Response:
+        return web.json_response({"agent": (await staff_member(get_agents(), request)).to_public()})
+
+    app.router.add_post("/api/agent/login", login)
+    app.router.add_post("/api/agent/logout", logout)
+    app.router.add_get("/api/agent/me", me)

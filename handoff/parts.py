@@ -1,0 +1,58 @@
+"""What the handoff's service and desk share: the store, the queue, the
+directory of agents, the notifier, tickets, and where analytics and the
+trainers' inbox are recorded. Built once per gateway process by :meth:`HandoffParts.build`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+
+from bot.analytics.recorder import AnalyticsRecorder
+from bot.core.conversations import ConversationStore
+from bot.staff.accounts import AgentDirectory
+from bot.trainer.inbox import NluInbox
+from handoff.hours import BusinessHours
+from handoff.notify import Emitter, HandoffNotifier
+from handoff.queue import HandoffQueue
+from handoff.tickets import OfflineTickets
+
+__all__ = ["Guesser", "HandoffParts"]
+
+#: Asks the model for its best guesses for a text (``RasaClient.guesses``).
+Guesser = Callable[[str], Awaitable[list[dict[str, Any]]]]
+
+
+@dataclass(frozen=True)
+class HandoffParts:
+    store: ConversationStore
+    queue: HandoffQueue
+    agents: AgentDirectory
+    notify: HandoffNotifier
+    tickets: OfflineTickets
+    #: Where messages go for the trainers (None: nowhere).
+    inbox: NluInbox | None = None
+    #: How the model's guesses for a flagged message are asked (None: not asked).
+    guesses: Guesser | None = None
+    analytics: AnalyticsRecorder | None = None
+
+    @classmethod
+    def build(
+        cls,
+        redis: Redis,
+        sio: Emitter,
+        store: ConversationStore,
+        agents: AgentDirectory,
+        hours: BusinessHours,
+        *,
+        inbox: NluInbox | None = None,
+        guesses: Guesser | None = None,
+        analytics: AnalyticsRecorder | None = None,
+    ) -> HandoffParts:
+        """Everything over one Redis connection pool and one socket.io server."""
+        queue = HandoffQueue(redis)
+        notifier = HandoffNotifier(sio, store, queue, agents, hours)
+        return cls(store, queue, agents, notifier, OfflineTickets(redis), inbox, guesses, analytics)
