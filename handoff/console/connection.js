@@ -4,14 +4,16 @@
 // callers handle one shape. Nothing is queued while disconnected.
 
 import { io } from "./socket.io.esm.min.js";
-import { AGENT_NAMESPACE, ErrorCode, ServerEvent, UNAUTHORIZED } from "./protocol.js";
+import { AgentErrorCode, AgentEvent } from "./constants.js";
+import { AGENT_NAMESPACE, ConsoleError } from "./protocol.js";
 
 const ACK_TIMEOUT_MS = 10_000;
 const RETRY_FIRST_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
 
 /**
- * `handlers`: {connected, disconnected(reason), failed(error), unauthorized,
+ * `handlers`: {connected, disconnected(reason), failed(error), unauthorized(code)
+ * (the server refused the token, `unauthorized`, or the account, `forbidden`),
  * queue, myConversations, message, customerTyping, conversationUpdate, offlineTicket}; each
  * server event's handler is given its payload (an object, never null).
  */
@@ -49,9 +51,10 @@ export function createConnection(token, handlers) {
     if (reason === "io server disconnect" && !stopped) retryLater();
   });
   socket.on("connect_error", (error) => {
-    if (error && error.message === UNAUTHORIZED) {
+    const refused = error && (error.message === AgentErrorCode.UNAUTHORIZED || error.message === AgentErrorCode.FORBIDDEN);
+    if (refused) {
       stop();
-      handlers.unauthorized();
+      handlers.unauthorized(error.message);
       return;
     }
     handlers.failed(error);
@@ -59,12 +62,12 @@ export function createConnection(token, handlers) {
   });
 
   const serverEvents = {
-    [ServerEvent.QUEUE]: handlers.queue,
-    [ServerEvent.MY_CONVERSATIONS]: handlers.myConversations,
-    [ServerEvent.MESSAGE]: handlers.message,
-    [ServerEvent.CUSTOMER_TYPING]: handlers.customerTyping,
-    [ServerEvent.CONVERSATION_UPDATE]: handlers.conversationUpdate,
-    [ServerEvent.OFFLINE_TICKET]: handlers.offlineTicket,
+    [AgentEvent.QUEUE]: handlers.queue,
+    [AgentEvent.MY_CONVERSATIONS]: handlers.myConversations,
+    [AgentEvent.MESSAGE]: handlers.message,
+    [AgentEvent.CUSTOMER_TYPING]: handlers.customerTyping,
+    [AgentEvent.CONVERSATION_UPDATE]: handlers.conversationUpdate,
+    [AgentEvent.OFFLINE_TICKET]: handlers.offlineTicket,
   };
   for (const [event, handler] of Object.entries(serverEvents)) {
     socket.on(event, (payload) => handler(payload && typeof payload === "object" ? payload : {}));
@@ -87,17 +90,17 @@ export function createConnection(token, handlers) {
     },
     /** Emit `event` and resolve to its acknowledgement, `{ok: true, ...}` or `{ok: false, error, message?}`. */
     async request(event, payload) {
-      if (!socket.connected) return { ok: false, error: ErrorCode.DISCONNECTED };
+      if (!socket.connected) return { ok: false, error: ConsoleError.DISCONNECTED };
       let answer;
       try {
         answer = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload);
       } catch (error) {
-        return { ok: false, error: ErrorCode.TIMEOUT };
+        return { ok: false, error: ConsoleError.TIMEOUT };
       }
-      if (!answer || typeof answer !== "object") return { ok: false, error: "bad_answer" };
-      if (answer.ok !== true && answer.error === UNAUTHORIZED) {
+      if (!answer || typeof answer !== "object") return { ok: false, error: ConsoleError.BAD_ANSWER };
+      if (answer.ok !== true && answer.error === AgentErrorCode.UNAUTHORIZED) {
         stop();
-        handlers.unauthorized();
+        handlers.unauthorized(answer.error);
       }
       return answer.ok === true ? answer : { ...answer, ok: false };
     },

@@ -1,45 +1,59 @@
-// The agent console: signs the agent in, keeps the socket to /agent, and ties
-// the store (what is known) to the views (what is shown). Protocol:
-// docs/agent-protocol.md.
+// The agent console: signs the agent in (the staff pages' shell and sign-in),
+// keeps the socket to /agent, and ties the store (what is known) to the views
+// (what is shown). Protocol: docs/agent-protocol.md; names: ./constants.js.
 
-import { LoginError, fetchAgents, fetchMe, fetchTickets, login, logout, session } from "./api.js";
+import { createApi, normaliseAgent, savedStatus } from "./api.js";
 import { createComposer, MessageKind } from "./composer.js";
 import { createConnection } from "./connection.js";
+import { AgentErrorCode, AgentEvent, AgentRole, AgentStatus, HandoffState } from "./constants.js";
 import { createConversationView } from "./conversation-view.js";
 import { createConversationsView } from "./conversations-view.js";
-import { byId } from "./dom.js";
+import { byId, h } from "./dom.js";
 import { createNotice } from "./notice.js";
-import { AgentStatus, ClientEvent, ConversationState, ErrorCode, errorMessage, reassignErrorMessage } from "./protocol.js";
+import { CHOOSABLE_STATUSES, ConsoleError, agentStatusLabel, errorMessage, reassignErrorMessage } from "./protocol.js";
 import { createQueueView } from "./queue-view.js";
 import { createReassignControl } from "./reassign-control.js";
 import { createStore } from "./store.js";
+import { createStaffPage } from "./shell.js";
+import { SESSION_ENDED } from "./sign-in.js";
 import { createTicketsView } from "./tickets-view.js";
 
 const TITLE = "Support console";
 const TICK_MS = 1_000;
-const SESSION_ENDED = "Your session has ended. Please sign in again.";
+const REFUSED = "This console is for agents and supervisors.";
 const TICKETS_FAILED = "Could not load the messages left while we were away.";
 const AGENTS_FAILED = "Could not load the list of agents.";
 
 const ui = {
-  loginView: byId("login-view"),
-  loginForm: byId("login-form"),
-  loginUsername: byId("login-username"),
-  loginPassword: byId("login-password"),
-  loginSubmit: byId("login-submit"),
-  loginError: byId("login-error"),
   consoleView: byId("console-view"),
-  connectionState: byId("connection-state"),
-  agentName: byId("agent-name"),
-  statusSelect: byId("status-select"),
-  logout: byId("logout"),
+  connectionState: h("span", { id: "connection-state", class: "connection", role: "status", "data-state": "connecting" }, ["Connecting…"]),
+  statusSelect: h(
+    "select",
+    { id: "status-select", class: "status-select", "data-testid": "status-select" },
+    CHOOSABLE_STATUSES.map((choice) => h("option", { value: choice }, [agentStatusLabel(choice)])),
+  ),
   takeNext: byId("take-next"),
   resolve: byId("resolve"),
   handback: byId("handback"),
 };
 
+const signIn = createStaffPage({
+  title: TITLE,
+  hint: "Sign in with your agent account.",
+  storageKey: "console.token",
+  roles: [AgentRole.AGENT, AgentRole.SUPERVISOR],
+  refusedMessage: REFUSED,
+  view: ui.consoleView,
+  leading: [ui.connectionState],
+  trailing: [h("label", { for: "status-select", class: "visually-hidden" }, ["Your status"]), ui.statusSelect],
+  onSignedIn: (agent) => startConsole(normaliseAgent(agent)),
+  onSignedOut: endSession,
+});
+const api = createApi(signIn.authorisedFetch);
+
 let store = createStore();
 let connection = null;
+/** The token of the session the console runs for; null while signed out. */
 let token = null;
 let status = AgentStatus.ONLINE;
 let ticker = null;
@@ -104,42 +118,12 @@ const notice = createNotice({ bar: byId("notice"), text: byId("notice-text"), di
 
 // ---- signing in and out ----------------------------------------------------
 
-function showLogin(error = "") {
-  ui.consoleView.hidden = true;
-  ui.loginView.hidden = false;
-  ui.loginError.textContent = error;
-  ui.loginError.hidden = !error;
-  document.title = TITLE;
-  ui.loginUsername.focus();
-}
-
-async function onLoginSubmit(event) {
-  event.preventDefault();
-  ui.loginError.hidden = true;
-  ui.loginSubmit.disabled = true;
-  try {
-    const signedIn = await login(ui.loginUsername.value.trim(), ui.loginPassword.value);
-    session.save(signedIn);
-    ui.loginPassword.value = "";
-    startConsole(signedIn.token, signedIn.agent);
-  } catch (error) {
-    if (!(error instanceof LoginError)) console.error("console: login failed", error);
-    showLogin(error instanceof LoginError ? error.message : "Could not sign in. Please try again.");
-    ui.loginPassword.select();
-  } finally {
-    ui.loginSubmit.disabled = false;
-  }
-}
-
-function startConsole(sessionToken, agent) {
-  token = sessionToken;
+function startConsole(agent) {
+  token = signIn.token;
   store = createStore();
   store.setAgent(agent);
-  status = session.loadStatus() === AgentStatus.AWAY ? AgentStatus.AWAY : AgentStatus.ONLINE;
+  status = savedStatus.load() === AgentStatus.AWAY ? AgentStatus.AWAY : AgentStatus.ONLINE;
   showStatus();
-  ui.agentName.textContent = agent.display_name || agent.username;
-  ui.loginView.hidden = true;
-  ui.consoleView.hidden = false;
   setConnectionState("connecting", "Connecting…");
   renderAll();
   connectedBefore = false;
@@ -154,7 +138,7 @@ function startConsole(sessionToken, agent) {
       conversationView.renderTyping(store);
     },
     failed: () => setConnectionState("offline", "Cannot reach the server, retrying…"),
-    unauthorized: () => endSession(SESSION_ENDED),
+    unauthorized: (code) => signIn.expire(code === AgentErrorCode.FORBIDDEN ? REFUSED : SESSION_ENDED),
     queue: onQueue,
     myConversations: onMyConversations,
     message: onMessage,
@@ -170,13 +154,13 @@ function startConsole(sessionToken, agent) {
   }, TICK_MS);
 }
 
-/** Back to the login form: the socket closed, everything of the session forgotten. */
-function endSession(message = "") {
+/** Signed out (the sign-in form is shown): the socket closed, everything of the session forgotten. */
+function endSession() {
   if (connection) connection.stop();
   connection = null;
   token = null;
   clearInterval(ticker);
-  session.clear();
+  savedStatus.clear();
   store = createStore();
   queueView.clear();
   conversationsView.clear();
@@ -184,13 +168,6 @@ function endSession(message = "") {
   composer.reset();
   conversationView.clear();
   notice.hide();
-  showLogin(message);
-}
-
-function onLogout() {
-  const ended = token;
-  endSession();
-  if (ended) logout(ended);
 }
 
 // ---- connection and status -------------------------------------------------
@@ -203,7 +180,7 @@ function setConnectionState(state, text) {
 async function onConnected() {
   setConnectionState("online", "Connected");
   // The status is the agent's choice: tell it again on every (re)connection.
-  const ack = await request(ClientEvent.SET_STATUS, { status });
+  const ack = await request(AgentEvent.SET_STATUS, { status });
   if (!ack.ok) showNotice(`Could not set your status: ${errorMessage(ack)}`);
   // Entries may have been missed while disconnected: reload the open conversation.
   if (store.selectedId) refreshConversation(store.selectedId);
@@ -222,11 +199,11 @@ async function onStatusChange() {
   if (!connection || !connection.connected) {
     status = wanted; // sent when the socket connects
   } else {
-    const ack = await request(ClientEvent.SET_STATUS, { status: wanted });
+    const ack = await request(AgentEvent.SET_STATUS, { status: wanted });
     if (ack.ok) status = ack.status === AgentStatus.AWAY || ack.status === AgentStatus.ONLINE ? ack.status : wanted;
     else showNotice(`Could not change your status: ${errorMessage(ack)}`);
   }
-  session.saveStatus(status);
+  savedStatus.save(status);
   showStatus();
 }
 
@@ -276,17 +253,13 @@ async function loadTickets() {
   const stale = () => requestToken !== token || current !== ticketsRequest;
   let tickets;
   try {
-    tickets = await fetchTickets(requestToken);
+    tickets = await api.tickets();
   } catch (error) {
     console.warn("console: could not load offline tickets", error);
     if (!stale()) ticketsView.showError(TICKETS_FAILED);
     return;
   }
-  if (stale()) return;
-  if (tickets === null) {
-    endSession(SESSION_ENDED);
-    return;
-  }
+  if (stale() || tickets === null) return; // null: the session ended, the sign-in form is shown
   store.setTickets(tickets);
   ticketsView.render(store.tickets);
 }
@@ -301,17 +274,13 @@ async function loadAgents() {
   const stale = () => requestToken !== token || current !== agentsRequest;
   let agents;
   try {
-    agents = await fetchAgents(requestToken);
+    agents = await api.agents();
   } catch (error) {
     console.warn("console: could not load the agents", error);
     if (!stale()) showNotice(AGENTS_FAILED);
     return;
   }
-  if (stale()) return;
-  if (agents === null) {
-    endSession(SESSION_ENDED);
-    return;
-  }
+  if (stale() || agents === null) return;
   store.setRoster(agents);
   reassignControl.render(store);
 }
@@ -325,7 +294,7 @@ byId("transcript-list").addEventListener("click", async (event) => {
   const seq = Number(button && button.closest("[data-seq]")?.getAttribute("data-seq"));
   if (!button || !id || !Number.isFinite(seq)) return;
   button.disabled = true;
-  const ack = await request(ClientEvent.FLAG, { conversation_id: id, seq });
+  const ack = await request(AgentEvent.FLAG, { conversation_id: id, seq });
   if (!ack.ok) {
     button.disabled = false;
     showNotice(`Could not flag the message: ${errorMessage(ack)}`);
@@ -336,14 +305,14 @@ byId("transcript-list").addEventListener("click", async (event) => {
 });
 
 function request(event, payload) {
-  return connection ? connection.request(event, payload) : Promise.resolve({ ok: false, error: ErrorCode.DISCONNECTED });
+  return connection ? connection.request(event, payload) : Promise.resolve({ ok: false, error: ConsoleError.DISCONNECTED });
 }
 
 /** Claim `id`, or the next in line when `id` is null; the claimed conversation opens. */
 async function claim(id) {
   ui.takeNext.disabled = true;
   try {
-    const ack = await request(ClientEvent.CLAIM, id ? { conversation_id: id } : {});
+    const ack = await request(AgentEvent.CLAIM, id ? { conversation_id: id } : {});
     if (!ack.ok) {
       showNotice(errorMessage(ack));
       return;
@@ -377,7 +346,7 @@ async function selectConversation(id) {
 
 /** `open`: the whole transcript and the context of `id`. */
 async function refreshConversation(id) {
-  const ack = await request(ClientEvent.OPEN, { conversation_id: id });
+  const ack = await request(AgentEvent.OPEN, { conversation_id: id });
   if (!ack.ok) {
     showNotice(`Could not open the conversation: ${errorMessage(ack)}`);
     return;
@@ -412,14 +381,14 @@ async function loadCanned() {
   const known = store.canned(language);
   composer.setCanned(known);
   if (known) return;
-  const ack = await request(ClientEvent.CANNED, { language });
+  const ack = await request(AgentEvent.CANNED, { language });
   if (ack.ok) store.setCanned(language, ack.answers);
   if (store.languageOf(store.selectedId) === language) composer.setCanned(store.canned(language) || []);
 }
 
 /** Send `text` as a reply or an internal note; resolves to whether the server took it. */
 async function sendMessage(kind, id, text) {
-  const event = kind === MessageKind.NOTE ? ClientEvent.NOTE : ClientEvent.REPLY;
+  const event = kind === MessageKind.NOTE ? AgentEvent.NOTE : AgentEvent.REPLY;
   const ack = await request(event, { conversation_id: id, text });
   if (!ack.ok) {
     showNotice(`Not sent: ${errorMessage(ack)}`);
@@ -433,7 +402,7 @@ async function sendMessage(kind, id, text) {
 }
 
 function sendTyping(id, on) {
-  if (connection) connection.notify(ClientEvent.TYPING, { conversation_id: id, on });
+  if (connection) connection.notify(AgentEvent.TYPING, { conversation_id: id, on });
 }
 
 /**
@@ -443,7 +412,7 @@ function sendTyping(id, on) {
  * right too when the supervisor is neither of them.
  */
 async function reassign(id, to) {
-  const ack = await request(ClientEvent.REASSIGN, { conversation_id: id, to });
+  const ack = await request(AgentEvent.REASSIGN, { conversation_id: id, to });
   if (!ack.ok) {
     showNotice(reassignErrorMessage(ack));
     return false;
@@ -488,34 +457,8 @@ function showNotice(text) {
 
 // ---- start ------------------------------------------------------------------
 
-ui.loginForm.addEventListener("submit", onLoginSubmit);
-ui.logout.addEventListener("click", onLogout);
 ui.statusSelect.addEventListener("change", onStatusChange);
 ui.takeNext.addEventListener("click", () => claim(null));
-ui.resolve.addEventListener("click", () => finishConversation(ClientEvent.RESOLVE, ConversationState.RESOLVED));
-ui.handback.addEventListener("click", () => finishConversation(ClientEvent.HANDBACK, ConversationState.BOT));
-
-async function boot() {
-  const saved = session.load();
-  if (!saved) {
-    showLogin();
-    return;
-  }
-  let agent = saved.agent;
-  try {
-    const me = await fetchMe(saved.token);
-    if (!me) {
-      session.clear();
-      showLogin(SESSION_ENDED);
-      return;
-    }
-    agent = me;
-    session.save({ token: saved.token, agent });
-  } catch (error) {
-    // The server could not be asked; the socket will tell whether the token still holds.
-    console.warn("console: could not check the session", error);
-  }
-  startConsole(saved.token, agent);
-}
-
-boot();
+ui.resolve.addEventListener("click", () => finishConversation(AgentEvent.RESOLVE, HandoffState.RESOLVED));
+ui.handback.addEventListener("click", () => finishConversation(AgentEvent.HANDBACK, HandoffState.BOT));
+signIn.start();

@@ -2,7 +2,8 @@
 // marked. Items are updated in place so keyboard focus survives new messages.
 
 import { h, replaceChildren } from "./dom.js";
-import { Sender, inactiveLabel, languageName, reasonLabel, senderLabel } from "./protocol.js";
+import { Sender } from "./constants.js";
+import { inactiveLabel, languageName, reasonLabel, senderLabel } from "./protocol.js";
 
 const PREVIEW_MAX_CHARS = 80;
 

@@ -1,104 +1,65 @@
-// The console's side of docs/agent-protocol.md: event names, values, error codes,
-// and the English words agents see for them. Nothing else spells an event name.
+// The console's side of docs/agent-protocol.md: the English words agents see
+// for states, senders, reasons and error codes. The names themselves (events,
+// states, codes, roles, statuses, languages) are the server's, imported from
+// ./constants.js (generated from bot/core/); nothing here spells one.
+
+import { AgentErrorCode, AgentStatus, HandoffPriority, HandoffReason, HandoffState, Sender } from "./constants.js";
+import { SESSION_ENDED } from "./sign-in.js";
+
+export { isRightToLeft as isRtlLanguage, languageName } from "./languages.js";
 
 export const AGENT_NAMESPACE = "/agent";
-export const UNAUTHORIZED = "unauthorized";
 
-export const ClientEvent = Object.freeze({
-  SET_STATUS: "set_status",
-  CLAIM: "claim",
-  OPEN: "open",
-  REPLY: "reply",
-  NOTE: "note",
-  TYPING: "typing",
-  RESOLVE: "resolve",
-  HANDBACK: "handback",
-  CANNED: "canned",
-  REASSIGN: "reassign",
-  FLAG: "flag",
-});
-
-export const ServerEvent = Object.freeze({
-  QUEUE: "queue",
-  MY_CONVERSATIONS: "my_conversations",
-  MESSAGE: "message",
-  CUSTOMER_TYPING: "customer_typing",
-  CONVERSATION_UPDATE: "conversation_update",
-  OFFLINE_TICKET: "offline_ticket",
-});
-
-export const AgentStatus = Object.freeze({ ONLINE: "online", AWAY: "away" });
-
-export const AgentRole = Object.freeze({ AGENT: "agent", SUPERVISOR: "supervisor" });
-
-export const ConversationState = Object.freeze({
-  QUEUED: "queued",
-  ASSIGNED: "assigned",
-  BOT: "bot",
-  RESOLVED: "resolved",
-});
-
-export const Sender = Object.freeze({
-  CUSTOMER: "customer",
-  BOT: "bot",
-  AGENT: "agent",
-  NOTE: "note",
-  SYSTEM: "system",
-});
-
-export const ErrorCode = Object.freeze({
-  ALREADY_CLAIMED: "already_claimed",
-  QUEUE_EMPTY: "queue_empty",
-  AT_CAPACITY: "at_capacity",
-  FORBIDDEN: "forbidden",
-  NOT_FOUND: "not_found",
-  NOT_ASSIGNED: "not_assigned",
-  UNAUTHORIZED,
-  // The console's own codes, for calls that got no answer.
+/** The console's own codes, for calls that got no (usable) answer; the server's are AgentErrorCode. */
+export const ConsoleError = Object.freeze({
   TIMEOUT: "timeout",
   DISCONNECTED: "disconnected",
+  BAD_ANSWER: "bad_answer",
 });
 
 const REASON_LABELS = Object.freeze({
-  customer_request: "Asked for a person",
-  low_confidence: "Assistant did not understand",
-  complaint: "Complaint",
-  assistant_unavailable: "Assistant unavailable",
+  [HandoffReason.CUSTOMER_REQUEST]: "Asked for a person",
+  [HandoffReason.LOW_CONFIDENCE]: "Assistant did not understand",
+  [HandoffReason.COMPLAINT]: "Complaint",
+  [HandoffReason.ASSISTANT_UNAVAILABLE]: "Assistant unavailable",
 });
 
-const LANGUAGE_NAMES = Object.freeze({ en: "English", hy: "Armenian", fa: "Persian", ms: "Malay" });
-
-const RTL_LANGUAGES = new Set(["fa"]);
-
 const STATE_LABELS = Object.freeze({
-  queued: "Back in the queue",
-  assigned: "Active",
-  bot: "Handed back to assistant",
-  resolved: "Resolved",
+  [HandoffState.QUEUED]: "Back in the queue",
+  [HandoffState.ASSIGNED]: "Active",
+  [HandoffState.BOT]: "Handed back to assistant",
+  [HandoffState.RESOLVED]: "Resolved",
 });
 
 /** Agent statuses as the roster (GET /api/agent/agents) gives them. */
-const AGENT_STATUS_LABELS = Object.freeze({ online: "Online", away: "Away", offline: "Offline" });
+const AGENT_STATUS_LABELS = Object.freeze({
+  [AgentStatus.ONLINE]: "Online",
+  [AgentStatus.AWAY]: "Away",
+  [AgentStatus.OFFLINE]: "Offline",
+});
+
+/** The statuses an agent can choose in the console (offline is being signed out). */
+export const CHOOSABLE_STATUSES = Object.freeze([AgentStatus.ONLINE, AgentStatus.AWAY]);
 
 const SENDER_LABELS = Object.freeze({
-  customer: "Customer",
-  bot: "Assistant",
-  agent: "Agent",
-  note: "Internal note",
-  system: "System",
+  [Sender.CUSTOMER]: "Customer",
+  [Sender.BOT]: "Assistant",
+  [Sender.AGENT]: "Agent",
+  [Sender.NOTE]: "Internal note",
+  [Sender.SYSTEM]: "System",
 });
 
 const ERROR_MESSAGES = Object.freeze({
-  already_claimed: "Another agent already took this conversation",
-  queue_empty: "No one is waiting in the queue.",
-  at_capacity: "You have as many conversations as you can take. Resolve one first.",
-  not_yours: "This conversation is not assigned to you.",
-  not_assigned: "This conversation is no longer with a person.",
-  not_found: "This conversation no longer exists.",
-  too_long: "The message is too long.",
-  unauthorized: "Your session has ended. Please sign in again.",
-  timeout: "The server did not answer in time. Please try again.",
-  disconnected: "Not connected to the server. Please try again in a moment.",
+  [AgentErrorCode.ALREADY_CLAIMED]: "Another agent already took this conversation",
+  [AgentErrorCode.QUEUE_EMPTY]: "No one is waiting in the queue.",
+  [AgentErrorCode.AT_CAPACITY]: "You have as many conversations as you can take. Resolve one first.",
+  [AgentErrorCode.NOT_YOURS]: "This conversation is not assigned to you.",
+  [AgentErrorCode.NOT_ASSIGNED]: "This conversation is no longer with a person.",
+  [AgentErrorCode.NOT_FOUND]: "This conversation no longer exists.",
+  [AgentErrorCode.TOO_LONG]: "The message is too long.",
+  [AgentErrorCode.UNAUTHORIZED]: SESSION_ENDED,
+  [ConsoleError.TIMEOUT]: "The server did not answer in time. Please try again.",
+  [ConsoleError.DISCONNECTED]: "Not connected to the server. Please try again in a moment.",
 });
 
 /**
@@ -106,25 +67,16 @@ const ERROR_MESSAGES = Object.freeze({
  * agent the conversation was to go to, not the signed-in one.
  */
 const REASSIGN_ERROR_MESSAGES = Object.freeze({
-  at_capacity: "That agent has no free capacity",
-  forbidden: "Only supervisors can reassign conversations.",
-  not_found: "That conversation or agent no longer exists.",
-  not_assigned: "Only a conversation that is with an agent can be reassigned.",
-  already_claimed: "The conversation changed hands meanwhile. Please try again.",
+  [AgentErrorCode.AT_CAPACITY]: "That agent has no free capacity",
+  [AgentErrorCode.FORBIDDEN]: "Only supervisors can reassign conversations.",
+  [AgentErrorCode.NOT_FOUND]: "That conversation or agent no longer exists.",
+  [AgentErrorCode.NOT_ASSIGNED]: "Only a conversation that is with an agent can be reassigned.",
+  [AgentErrorCode.ALREADY_CLAIMED]: "The conversation changed hands meanwhile. Please try again.",
 });
 
 /** "Asked for a person" for `customer_request`; unknown reasons shown as they come. */
 export function reasonLabel(reason) {
   return REASON_LABELS[reason] || (reason ? String(reason).replaceAll("_", " ") : "Unknown reason");
-}
-
-/** "Persian" for `fa`. */
-export function languageName(code) {
-  return LANGUAGE_NAMES[code] || (code ? String(code) : "Unknown language");
-}
-
-export function isRtlLanguage(code) {
-  return RTL_LANGUAGES.has(code);
 }
 
 export function stateLabel(state) {
@@ -136,12 +88,12 @@ export function senderLabel(sender) {
 }
 
 /**
- * Whether a priority is the high one. handoff/reasons.py numbers priorities
- * (1 normal, 2 high); a name ("high") is accepted too.
+ * Whether a priority is the high one. The server numbers priorities
+ * (HandoffPriority); a name ("high") is accepted too.
  */
 export function isHighPriority(priority) {
-  if (typeof priority === "string" && Number.isNaN(Number(priority))) return priority.toLowerCase() === "high";
-  return Number(priority) >= 2;
+  const value = typeof priority === "string" && Number.isNaN(Number(priority)) ? HandoffPriority[priority.toUpperCase()] : priority;
+  return Number(value) >= HandoffPriority.HIGH;
 }
 
 /** What to tell the agent about a failed call's acknowledgement. */
@@ -179,7 +131,7 @@ export function isAgent(agentField, me) {
 /** Why the agent can no longer write in a conversation that is not active for them. */
 export function inactiveLabel(conversation, me) {
   if (conversation.lost) return "No longer assigned to you";
-  if (conversation.state === ConversationState.ASSIGNED && conversation.agent && !isAgent(conversation.agent, me)) {
+  if (conversation.state === HandoffState.ASSIGNED && conversation.agent && !isAgent(conversation.agent, me)) {
     return `Taken by ${agentName(conversation.agent)}`;
   }
   return stateLabel(conversation.state);

@@ -4,7 +4,8 @@
 // for supervisors the roster of agents conversations can be passed to.
 // Plain data and rules, no DOM and no socket: views read it, console.js feeds it.
 
-import { AgentRole, ConversationState, Sender, isAgent } from "./protocol.js";
+import { AgentRole, HandoffState, Sender } from "./constants.js";
+import { isAgent } from "./protocol.js";
 
 /** How long a "customer is typing" lasts if the "off" never arrives. */
 const TYPING_EXPIRY_MS = 10_000;
@@ -134,7 +135,7 @@ export function createStore(now = () => Date.now()) {
         return true;
       }
       const supervising = Boolean(agent && agent.role === AgentRole.SUPERVISOR);
-      if (conversation.state === ConversationState.ASSIGNED && (supervising || isAgent(conversation.agent, agent))) {
+      if (conversation.state === HandoffState.ASSIGNED && (supervising || isAgent(conversation.agent, agent))) {
         conversations.set(id, { ...conversation, lost: false });
         return true;
       }
@@ -157,7 +158,7 @@ export function createStore(now = () => Date.now()) {
     },
     /** Whether the agent can still write in it: assigned to them and not taken away. */
     isActive(conversation) {
-      if (!conversation || conversation.lost || conversation.state !== ConversationState.ASSIGNED) return false;
+      if (!conversation || conversation.lost || conversation.state !== HandoffState.ASSIGNED) return false;
       return !conversation.agent || isAgent(conversation.agent, agent);
     },
 
@@ -287,7 +288,7 @@ export function createStore(now = () => Date.now()) {
      * agent's list (`lost`) is not: its state is not known until it is opened again.
      */
     canReassign(conversation) {
-      return Boolean(this.isSupervisor && conversation && !conversation.lost && conversation.state === ConversationState.ASSIGNED);
+      return Boolean(this.isSupervisor && conversation && !conversation.lost && conversation.state === HandoffState.ASSIGNED);
     },
     /** The agents `conversation` can go to: the roster without its current agent. */
     reassignTargets(conversation) {

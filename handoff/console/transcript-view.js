@@ -4,7 +4,8 @@
 
 import { h, replaceChildren } from "./dom.js";
 import { formatDateTime, formatTime, toDate } from "./format.js";
-import { Sender, isRtlLanguage, senderLabel } from "./protocol.js";
+import { Sender } from "./constants.js";
+import { isRtlLanguage, senderLabel } from "./protocol.js";
 
 const KNOWN_SENDERS = new Set(Object.values(Sender));
 /** Within this many pixels of the bottom, the agent is following along: keep it in view. */

@@ -1,6 +1,6 @@
 // A tiny element builder. Text always goes in as text nodes; no HTML string is
 // ever parsed (customer text must never become markup). Shared by the staff
-// pages (the trainer page imports it too, see bot/trainer_api.py).
+// pages (console, trainer page, dashboard, shell.js), served under each page.
 
 /**
  * `h("button", {type: "button", "data-testid": "claim", onclick}, ["Claim"])`.

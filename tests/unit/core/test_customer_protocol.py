@@ -3,9 +3,9 @@ import pytest
 from bot.core.customer_protocol import (
     ProtocolError,
     ProtocolErrorCode,
-    bot_uttered_payload,
     parse_session_request,
     parse_user_message,
+    rasa_reply_payload,
 )
 
 
@@ -61,12 +61,12 @@ def test_oversized_client_ids_and_metadata_are_trimmed() -> None:
 
 
 def test_bot_uttered_maps_buttons_to_quick_replies_like_rasa() -> None:
-    payload = bot_uttered_payload({"text": "Pick", "buttons": [{"title": "Yes", "payload": "/affirm"}]})
+    payload = rasa_reply_payload({"text": "Pick", "buttons": [{"title": "Yes", "payload": "/affirm"}]})
     assert payload == {
         "text": "Pick",
         "quick_replies": [{"content_type": "text", "title": "Yes", "payload": "/affirm"}],
     }
-    assert bot_uttered_payload({"image": "https://x/y.png"}) == {
+    assert rasa_reply_payload({"image": "https://x/y.png"}) == {
         "attachment": {"type": "image", "payload": {"src": "https://x/y.png"}}
     }
-    assert bot_uttered_payload({"custom": {"handoff": {}}}) == {}
+    assert rasa_reply_payload({"custom": {"handoff": {}}}) == {}

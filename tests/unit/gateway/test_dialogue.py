@@ -1,41 +1,26 @@
 """The dialogue core over a real Redis, with Rasa replaced by a scripted fake."""
 
-from typing import Any
-
 import pytest
 from redis.asyncio import Redis
 
-from bot.core.conversations import ConversationState, ConversationStore, Sender
+from bot.core.conversations import ConversationState, Sender
 from bot.core.customer_protocol import UserMessage
 from bot.core.signals import HandoffReason, HandoffSignal, low_confidence_payload
 from bot.gateway.dialogue import Dialogue, UnknownConversation
 from bot.gateway.sessions import issue_session_id
-from bot.nlu.rasa_client import AssistantUnavailable, RasaClient
 from bot.trainer.inbox import NluInbox
-from handoff.queue import HandoffQueue
-
-SECRET = "test-secret"
-
-
-class ScriptedRasa(RasaClient):
-    def __init__(self, replies: list[dict[str, Any]] | None = None, fail: bool = False) -> None:
-        self.replies = replies or []
-        self.fail = fail
-        self.sent: list[tuple[str, str, dict[str, Any]]] = []
-
-    async def send_message(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
-        self.sent.append((sender_id, text, metadata))
-        if self.fail:
-            raise AssistantUnavailable("down")
-        return self.replies
+from tests import fakes
+from tests.fakes import SECRET, RecordingEmitter, ScriptedRasa, user_message
 
 
 def message(text: str, language: str | None = None, client_id: str | None = None) -> UserMessage:
-    return UserMessage(text=text, session_id=None, language=language, client_message_id=client_id, metadata={})  # type: ignore[arg-type]
+    return user_message(text, language, client_id)  # type: ignore[arg-type]
 
 
-async def open_dialogue(redis: Redis, rasa: ScriptedRasa) -> tuple[Dialogue, str]:
-    dialogue = Dialogue(ConversationStore(redis, 60), rasa, SECRET, HandoffQueue(redis))
+async def open_dialogue(
+    redis: Redis, rasa: ScriptedRasa, emitter: RecordingEmitter | None = None
+) -> tuple[Dialogue, str]:
+    dialogue = fakes.dialogue(redis, rasa, emitter=emitter)
     opened = await dialogue.open_session(None)
     return dialogue, opened.session_id
 
@@ -113,7 +98,7 @@ async def test_sessions_resume_only_when_issued_and_known(redis_client: Redis) -
 
 
 async def test_unknown_conversation_is_refused(redis_client: Redis) -> None:
-    dialogue = Dialogue(ConversationStore(redis_client, 60), ScriptedRasa(), SECRET, HandoffQueue(redis_client))
+    dialogue = fakes.dialogue(redis_client, ScriptedRasa())
     with pytest.raises(UnknownConversation):
         await dialogue.handle_customer_message("nope", message("hi"))
 

@@ -16,10 +16,11 @@ from bot.core import keys
 from bot.core.conversations import ConversationStore
 from bot.core.languages import Language
 from bot.core.signals import HandoffReason, HandoffSignal, low_confidence_payload
-from bot.gateway.dialogue import Dialogue
 from handoff.queue import HandoffQueue
+from tests import fakes
+from tests.fakes import ScriptedRasa
 from tests.helpers import free_port
-from tests.unit.test_dialogue import ScriptedRasa, message
+from tests.unit.gateway.test_dialogue import message
 
 MARCH_1 = datetime(2025, 3, 1, 10, 0, tzinfo=UTC).timestamp()
 MARCH_2 = datetime(2025, 3, 2, 9, 0, tzinfo=UTC).timestamp()
@@ -207,16 +208,15 @@ async def totals(redis: Redis, language: str) -> dict[str, Any]:
 async def test_the_dialogue_records_turns_and_each_handoff_once(
     redis_client: Redis, recorder: AnalyticsRecorder
 ) -> None:
-    store, queue = ConversationStore(redis_client, 60), HandoffQueue(redis_client)
     unsure = ScriptedRasa([{"text": "Sorry, could you rephrase?"}, {"custom": low_confidence_payload([])}])
-    dialogue = Dialogue(store, unsure, "secret", queue, analytics=recorder)
+    dialogue = fakes.dialogue(redis_client, unsure, analytics=recorder)
     cid = (await dialogue.open_session(None, "ms")).session_id
     await dialogue.handle_customer_message(cid, message("zzqx", "ms"))
     signal = HandoffSignal.for_reason(HandoffReason.COMPLAINT)
     dialogue.rasa = ScriptedRasa([{"text": "Maaf"}, {"custom": signal.to_payload()}])
     await dialogue.handle_customer_message(cid, message("teruk sangat, saya nak komplen", "ms"))
     await dialogue.handle_customer_message(cid, message("helo?", "ms"))  # waits for a person: no turn
-    down = Dialogue(store, ScriptedRasa(fail=True), "secret", queue, analytics=recorder)
+    down = fakes.dialogue(redis_client, ScriptedRasa(fail=True), analytics=recorder)
     other = (await down.open_session(None, "ms")).session_id
     await down.handle_customer_message(other, message("di mana bungkusan saya", "ms"))
     await down.handle_customer_message(other, message("helo?", "ms"))  # already in line: no second handoff
