@@ -39,10 +39,11 @@ from typing import Any
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from bot.core.languages import SUPPORTED_LANGUAGES
 from bot.core.paths import NLU_DATA_DIR, PROJECT_ROOT, REPORTS_DIR
 from bot.nlu.evaluation_diff import diff_reports, render_diff
 
-LANGUAGES = ("en", "hy", "fa", "ms")
+LANGUAGES = SUPPORTED_LANGUAGES
 Example = tuple[str, str, str]  # (language, text, full label)
 FALLBACK = "nlu_fallback"
 TOP_CONFUSIONS = 10  # (expected, predicted) pairs listed per language

@@ -1,7 +1,7 @@
 from redis.asyncio import Redis
 
 from bot.core import keys
-from bot.core.conversations import ConversationState, ConversationStore, Sender, TranscriptEntry
+from bot.core.conversations import MAX_PAGES_KEPT, ConversationState, ConversationStore, Sender, TranscriptEntry
 
 
 async def test_create_and_read_back(redis_client: Redis) -> None:
@@ -46,3 +46,16 @@ async def test_recent_entries_keep_their_numbers(redis_client: Redis) -> None:
     for i in range(5):
         await store.append("c1", TranscriptEntry(Sender.CUSTOMER, f"m{i}", "en"))
     assert [(e.seq, e.text) for e in await store.recent("c1", 2)] == [(4, "m3"), (5, "m4")]
+
+
+async def test_pages_visited_are_kept_in_order_without_repeats_and_bounded(redis_client: Redis) -> None:
+    store = ConversationStore(redis_client, 60)
+    assert not await store.remember_page("nobody", "https://shop/a"), "no conversation, nothing kept"
+    await store.create("c1")
+    assert await store.pages("c1") == []
+    assert await store.remember_page("c1", "https://shop/a")
+    assert not await store.remember_page("c1", "https://shop/a")
+    for number in range(12):
+        await store.remember_page("c1", f"https://shop/{number}")
+    pages = await store.pages("c1")
+    assert len(pages) == MAX_PAGES_KEPT and pages[-1] == "https://shop/11" and pages[0] == "https://shop/2"
