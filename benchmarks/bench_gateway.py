@@ -61,7 +61,8 @@ async def run(count: int) -> None:
                     text = MESSAGES[i % len(MESSAGES)]
                     started = time.perf_counter()
                     # Same shape as the gateway's call: one conversation, language in the metadata.
-                    body = {"sender": "bench-direct", "message": text, "metadata": {"language": LANGUAGES[i % len(LANGUAGES)]}}
+                    language = LANGUAGES[i % len(LANGUAGES)]
+                    body = {"sender": "bench-direct", "message": text, "metadata": {"language": language}}
                     async with http.post(webhook, json=body) as response:
                         await response.json()
                     direct.append(time.perf_counter() - started)
