@@ -1,6 +1,6 @@
 """Texts the gateway itself says to customers, in every supported language.
 
-One JSON file per language under ``bot/locales/``; a test checks that every
+One JSON file per language under ``bot/core/locales/``; a test checks that every
 language has every key.
 """
 

@@ -121,5 +121,5 @@ ANALYTICS_TTL_S: Final = 400 * 24 * 3600
 
 
 def analytics_day_key(day: str, language: str) -> str:
-    """Hash of counters and sums for one UTC day (``YYYY-MM-DD``) and one language (bot/analytics.py)."""
+    """Hash of counters and sums for one UTC day (``YYYY-MM-DD``) and one language (bot/analytics/recorder.py)."""
     return f"{PREFIX}:analytics:{day}:{language}"

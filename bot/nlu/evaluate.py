@@ -4,7 +4,7 @@ Two modes, both writing per run under ``reports/``: a table (``f1.md``,
 ``f1.json``), a plot (``f1.png``), a confusion matrix per language
 (``confusion-<lang>.png``), the most frequent confusions with example texts
 (in ``f1.md`` and ``f1.json``), and ``diff.md``, the change since the newest
-earlier report of the same mode (``bot/evaluation_diff.py``):
+earlier report of the same mode (``bot/nlu/evaluation_diff.py``):
 
 - cross-validation (default): the training data of all languages
   (``--nlu-dir``, default ``data/nlu``) is split into K stratified folds; for

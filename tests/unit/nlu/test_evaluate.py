@@ -1,6 +1,6 @@
-"""The report parts of bot/evaluate.py that need no model: confusions and the diff with the earlier run.
+"""The report parts of bot/nlu/evaluate.py that need no model: confusions and the diff with the earlier run.
 
-bot/evaluate.py runs in Rasa's environment and is outside mypy; it imports Rasa,
+bot/nlu/evaluate.py runs in Rasa's environment and is outside mypy; it imports Rasa,
 scikit-learn and matplotlib only inside the functions that need them, so these
 parts run here too. Imported by name so mypy does not follow it.
 """

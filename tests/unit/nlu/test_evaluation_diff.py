@@ -1,4 +1,4 @@
-"""Before/after of two evaluation reports (bot/evaluation_diff.py)."""
+"""Before/after of two evaluation reports (bot/nlu/evaluation_diff.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The shipped training data, and adding examples to a copy of it (bot/training_data.py)."""
+"""The shipped training data, and adding examples to a copy of it (bot/nlu/training_data.py)."""
 
 from __future__ import annotations
 

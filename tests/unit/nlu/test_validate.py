@@ -1,4 +1,4 @@
-"""Each check catches its mistake, alone, in a copy of the shipped data (bot/validate.py)."""
+"""Each check catches its mistake, alone, in a copy of the shipped data (bot/nlu/validate.py)."""
 
 from __future__ import annotations
 
