@@ -76,7 +76,10 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return error.to_ack()
 
     async def _agent_of(self, sid: str) -> Agent:
-        agent = (await self.get_session(sid)).get(AGENT_FIELD)
+        try:
+            agent = (await self.get_session(sid)).get(AGENT_FIELD)
+        except KeyError:  # the socket is gone (or never was)
+            agent = None
         if not isinstance(agent, Agent):
             raise AgentRequestError(AgentErrorCode.UNAUTHORIZED)
         return agent
@@ -103,7 +106,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         try:
             agent = await self._agent_of(sid)
-        except (AgentRequestError, KeyError):
+        except AgentRequestError:
             return
         services = self._services()
         remaining = await services.agents.socket_disconnected(agent.username)

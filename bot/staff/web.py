@@ -26,8 +26,8 @@ STAFF_CSP: Final = (
 )
 STATIC_TYPES: Final = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
 PAGES_DIR: Final = Path(__file__).parent / "pages"
-#: What the staff pages share (sign-in, DOM helpers, the stylesheet, the
-#: protocol constants), served under every staff page's path.
+#: What the staff pages share (sign-in.js, shell.js, dom.js, languages.js, staff.css and the
+#: generated constants.js), served under every staff page's path.
 STAFF_SCRIPTS: Final = {path.name: path for path in sorted(PAGES_DIR.iterdir()) if path.suffix in (".js", ".css")}
 
 

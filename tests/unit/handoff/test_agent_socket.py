@@ -1,0 +1,45 @@
+"""The agent socket's dispatch: requests need a signed-in agent, unknown events are refused.
+
+Signed-in requests are tested end to end with real sockets in tests/integration/test_handoff.py.
+"""
+
+from __future__ import annotations
+
+import socketio
+
+from bot.core.agent_protocol import AgentEvent
+from handoff.agent_socket import AgentNamespace, AgentServices
+
+
+def namespace() -> AgentNamespace:
+    def no_services() -> AgentServices:
+        raise AssertionError("a refused request must not reach the services")
+
+    agents = AgentNamespace(no_services, grace_s=0)
+    socketio.AsyncServer(async_mode="aiohttp").register_namespace(agents)
+    return agents
+
+
+async def test_a_request_from_a_socket_without_an_agent_is_unauthorized() -> None:
+    ack = await namespace().trigger_event(AgentEvent.CLAIM, "no-such-sid", {})
+    assert ack == {"ok": False, "error": "unauthorized", "message": "unauthorized"}
+
+
+async def test_an_event_the_console_does_not_send_is_refused() -> None:
+    agents = namespace()
+    for event in ("queue", "drop_tables", "trigger_event"):
+        ack = await agents.trigger_event(event, "no-such-sid", {})
+        assert ack["ok"] is False and ack["error"] == "bad_request", event
+
+
+def test_every_request_event_has_its_handler() -> None:
+    server_to_client = {
+        AgentEvent.QUEUE,
+        AgentEvent.MY_CONVERSATIONS,
+        AgentEvent.MESSAGE,
+        AgentEvent.CUSTOMER_TYPING,
+        AgentEvent.CONVERSATION_UPDATE,
+        AgentEvent.OFFLINE_TICKET,
+    }
+    for event in set(AgentEvent) - server_to_client:
+        assert callable(getattr(AgentNamespace, f"on_{event}", None)), event

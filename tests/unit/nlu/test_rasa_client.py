@@ -1,0 +1,85 @@
+"""The Rasa client against a small HTTP server that answers as Rasa would, or fails as Rasa can."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bot.nlu.rasa_client import AssistantUnavailable, RasaClient
+from tests.helpers import free_port
+
+
+class FakeRasa:
+    def __init__(self) -> None:
+        self.webhook_status = 200
+        self.delay_s = 0.0
+        self.received: list[dict[str, Any]] = []
+        self.tokens: list[str | None] = []
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        self.received.append(await request.json())
+        await asyncio.sleep(self.delay_s)
+        if self.webhook_status != 200:
+            return web.Response(status=self.webhook_status, text="boom")
+        return web.json_response([{"recipient_id": "c1", "text": "hi"}, "not a reply"])
+
+    async def parse(self, request: web.Request) -> web.Response:
+        self.tokens.append(request.query.get("token"))
+        ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "faq", "confidence": 0.35}]
+        selector = {"faq": {"response": {"intent_response_key": "faq/warranty"}}}
+        return web.json_response({"intent_ranking": ranking, "response_selector": selector})
+
+    async def status(self, request: web.Request) -> web.Response:
+        return web.json_response({"model_file": "model-x.tar.gz"})
+
+
+@pytest.fixture
+async def rasa() -> AsyncIterator[tuple[FakeRasa, RasaClient]]:
+    fake = FakeRasa()
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", fake.webhook)
+    app.router.add_post("/model/parse", fake.parse)
+    app.router.add_get("/status", fake.status)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    async with aiohttp.ClientSession() as session:
+        yield fake, RasaClient(session, f"http://127.0.0.1:{port}/", "secret-token", timeout_s=0.5)
+    await runner.cleanup()
+
+
+async def test_replies_come_back_in_order_and_junk_is_dropped(rasa: tuple[FakeRasa, RasaClient]) -> None:
+    fake, client = rasa
+    assert await client.send_message("c1", "سلام", {"language": "fa"}) == [{"recipient_id": "c1", "text": "hi"}]
+    assert fake.received == [{"sender": "c1", "message": "سلام", "metadata": {"language": "fa"}}]
+
+
+async def test_an_error_or_a_slow_answer_is_assistant_unavailable(rasa: tuple[FakeRasa, RasaClient]) -> None:
+    fake, client = rasa
+    fake.webhook_status = 500
+    with pytest.raises(AssistantUnavailable, match="HTTP 500"):
+        await client.send_message("c1", "hi", {})
+    fake.webhook_status, fake.delay_s = 200, 2.0
+    with pytest.raises(AssistantUnavailable, match="Timeout"):
+        await client.send_message("c1", "hi", {})
+
+
+async def test_guesses_use_the_token_and_name_faq_by_its_key(rasa: tuple[FakeRasa, RasaClient]) -> None:
+    fake, client = rasa
+    assert await client.guesses("is it covered") == [{"name": "faq/warranty", "confidence": 0.35}]
+    assert fake.tokens == ["secret-token"]
+    assert await client.is_ready()
+
+
+async def test_nothing_listening_is_assistant_unavailable() -> None:
+    async with aiohttp.ClientSession() as session:
+        client = RasaClient(session, f"http://127.0.0.1:{free_port()}", "t", timeout_s=1)
+        with pytest.raises(AssistantUnavailable):
+            await client.send_message("c1", "hi", {})
+        assert not await client.is_ready()
