@@ -46,6 +46,9 @@ async def run(count: int) -> None:
             models_dir=MODELS_DIR,
             address_messages_per_minute=1_000_000,
             session_messages_per_minute=1_000_000,
+            connections_per_minute=1_000_000,
+            sessions_per_minute=1_000_000,
+            address_events_per_minute=1_000_000,
         )
         stack = Stack(settings, log_dir=Path(var_dir) / "logs")
         await stack.start()

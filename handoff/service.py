@@ -23,6 +23,7 @@ from bot.core.customer_protocol import handoff_assigned_payload
 from bot.core.languages import DEFAULT_LANGUAGE, Language
 from bot.core.logs import log_fields
 from bot.core.signals import HandoffSignal
+from bot.core.text import clean_text
 from bot.trainer.inbox import InboxReason
 from handoff.parts import HandoffParts
 from handoff.tickets import TicketRefused, parse_ticket
@@ -173,7 +174,7 @@ class HandoffService:
     async def rate(self, conversation_id: str, score: object, comment: object) -> bool:
         if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
             return False
-        text = comment.strip()[:MAX_COMMENT_CHARS] if isinstance(comment, str) else ""
+        text = clean_text(comment)[:MAX_COMMENT_CHARS] if isinstance(comment, str) else ""
         stored = await self.queue.record_rating(conversation_id, score, text)
         if stored:
             log.info("rated", extra=log_fields(conversation=conversation_id, score=score))

@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 
 from bot.core import keys
 from bot.core.languages import Language
+from bot.core.text import clean_text
 
 __all__ = ["MAX_TICKET_CHARS", "OfflineTicket", "OfflineTickets", "TicketRefused", "parse_ticket"]
 
@@ -45,9 +46,10 @@ def parse_ticket(email: object, message: object) -> tuple[str, str]:
     """The cleaned ``(email, message)``; :class:`TicketRefused` when either is unusable."""
     if not (isinstance(email, str) and len(email) <= MAX_EMAIL_CHARS and EMAIL.fullmatch(email.strip())):
         raise TicketRefused("email")
-    if not (isinstance(message, str) and message.strip() and len(message) <= MAX_TICKET_CHARS):
+    text = clean_text(message) if isinstance(message, str) else ""
+    if not text or len(text) > MAX_TICKET_CHARS:
         raise TicketRefused("message")
-    return email.strip(), message.strip()
+    return email.strip(), text
 
 
 class OfflineTickets:

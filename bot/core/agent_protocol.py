@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from bot.core.conversations import TranscriptEntry
+from bot.core.text import clean_text
 
 __all__ = [
     "AGENTS_ROOM",
@@ -121,11 +122,12 @@ def conversation_id_of(data: object) -> str:
 
 def text_of(data: object) -> str:
     text = data.get("text") if isinstance(data, dict) else None
-    if not isinstance(text, str) or not text.strip():
+    text = clean_text(text) if isinstance(text, str) else ""
+    if not text:
         raise AgentRequestError(AgentErrorCode.BAD_REQUEST, "text is required")
     if len(text) > MAX_AGENT_TEXT_CHARS:
         raise AgentRequestError(AgentErrorCode.TOO_LONG, f"at most {MAX_AGENT_TEXT_CHARS} characters")
-    return text.strip()
+    return text
 
 
 # --- server -> console payloads ---------------------------------------------

@@ -105,20 +105,42 @@ return 1
 """
 
 
+# KEYS[1] the conversation's client message ids, KEYS[2] its transcript, KEYS[3] its hash
+# ARGV[1] client message id ('' for none), ARGV[2] the entry's JSON, ARGV[3] ttl in seconds
+# Appends the entry unless the client id was seen (a resend), and marks the id
+# seen only after the entry is in (a script that fails half-way keeps what it
+# did): a message is never marked seen without being stored. Returns its seq, or 0 for a resend.
+APPEND_ONCE_SCRIPT: Final = """
+if ARGV[1] ~= '' and redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 0 end
+local seq = redis.call('RPUSH', KEYS[2], ARGV[2])
+if ARGV[1] ~= '' then
+  redis.call('SADD', KEYS[1], ARGV[1])
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+end
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+redis.call('EXPIRE', KEYS[3], ARGV[3])
+return seq
+"""
+
+
 class ConversationStore:
     """Reads and writes conversations; every method is one or two Redis round trips."""
 
-    def __init__(self, redis: Redis, ttl_s: int) -> None:
+    def __init__(self, redis: Redis, ttl_s: int, new_ttl_s: int | None = None) -> None:
         self.redis = redis
+        #: Kept this long after the last message.
         self.ttl_s = ttl_s
+        #: A new conversation, until its first message: abandoned sessions go soon.
+        self.new_ttl_s = min(ttl_s, new_ttl_s) if new_ttl_s else ttl_s
         self._remember_page = redis.register_script(REMEMBER_PAGE_SCRIPT)
+        self._append_once = redis.register_script(APPEND_ONCE_SCRIPT)
 
     async def create(self, conversation_id: str, language: Language = DEFAULT_LANGUAGE) -> Conversation:
         now = time.time()
         key = keys.conversation_key(conversation_id)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, mapping={"language": language, "state": ConversationState.BOT.value, "created_at": now})
-            pipe.expire(key, self.ttl_s)
+            pipe.expire(key, self.new_ttl_s)
             await pipe.execute()
         return Conversation(conversation_id, language, ConversationState.BOT, now)
 
@@ -156,6 +178,21 @@ class ConversationStore:
         entry.seq = int(length)
         return entry
 
+    async def append_once(self, conversation_id: str, entry: TranscriptEntry) -> TranscriptEntry | None:
+        """Store a customer's ``entry`` unless its ``client_message_id`` was stored already (None then)."""
+        script_keys = [
+            keys.client_message_ids_key(conversation_id),
+            keys.transcript_key(conversation_id),
+            keys.conversation_key(conversation_id),
+        ]
+        seq = await self._append_once(
+            keys=script_keys, args=[entry.client_message_id or "", entry.to_json(), self.ttl_s]
+        )
+        if not seq:
+            return None
+        entry.seq = int(seq)
+        return entry
+
     async def transcript(self, conversation_id: str, after_seq: int = 0) -> list[TranscriptEntry]:
         """Entries with ``seq`` greater than ``after_seq``, oldest first."""
         raw = await self.redis.lrange(keys.transcript_key(conversation_id), after_seq, -1)
@@ -186,12 +223,3 @@ class ConversationStore:
             length, raw = await pipe.execute()
         first_seq = int(length) - len(raw) + 1
         return [TranscriptEntry.from_json(item, first_seq + index) for index, item in enumerate(raw)]
-
-    async def accept_client_message_id(self, conversation_id: str, client_message_id: str) -> bool:
-        """True the first time an id is seen in this conversation, False for a resend."""
-        key = keys.client_message_ids_key(conversation_id)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.sadd(key, client_message_id)
-            pipe.expire(key, self.ttl_s)
-            added, _ = await pipe.execute()
-        return bool(added)

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from bot.core.conversations import CUSTOMER_VISIBLE, Sender, TranscriptEntry
 from bot.core.languages import Language, parse_language_tag
+from bot.core.text import clean_text
 
 __all__ = [
     "CustomerEvent",
@@ -138,7 +139,7 @@ def parse_user_message(data: object, max_chars: int) -> UserMessage:
     text = data.get("message")
     if not isinstance(text, str):
         raise ProtocolError(ProtocolErrorCode.MALFORMED, "message must be a string")
-    text = text.strip()
+    text = clean_text(text)
     if not text:
         raise ProtocolError(ProtocolErrorCode.EMPTY)
     if len(text) > max_chars:

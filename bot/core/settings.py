@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import functools
 import secrets
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.core.addresses import parse_networks
 from bot.core.paths import MODELS_DIR, PROJECT_ROOT
 
 
@@ -54,13 +56,26 @@ class Settings(BaseSettings):
     session_ttl_s: int = Field(
         7 * 24 * 3600, description="Seconds a customer session and its transcript are kept after the last message."
     )
+    new_session_ttl_s: int = Field(
+        1800, description="Seconds a session is kept before its first message: sessions opened and abandoned go soon."
+    )
     max_message_chars: int = Field(2000, description="Longest customer message accepted, in characters.")
     session_messages_per_minute: int = Field(30, description="Messages one customer session may send per minute.")
     address_messages_per_minute: int = Field(
         120, description="Messages one IP address may send per minute, all sessions together."
     )
-    trust_forwarded_for: bool = Field(
-        False, description="Take the client address from X-Forwarded-For (only behind your own proxy)."
+    connections_per_minute: int = Field(
+        60, description="socket.io connections one IP address may open per minute (refused beyond)."
+    )
+    sessions_per_minute: int = Field(20, description="New customer sessions one IP address may open per minute.")
+    address_events_per_minute: int = Field(
+        600, description="Other customer events (typing, history, rating, ...) one IP address may send per minute."
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses or networks (CIDR) of your own reverse proxies: only from them is"
+        " X-Forwarded-For believed, and its right-most address that is not one of them is the client. Empty: the"
+        " peer's address.",
     )
     allowed_origins: str = Field("*", description="Comma-separated origins allowed to embed the widget, or * for any.")
     var_dir: Path = Field(PROJECT_ROOT / "var", description="Where the private Redis, logs and reports live.")
@@ -85,6 +100,12 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", description="Log level of the gateway and supervisor.")
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
     @property
     def effective_redis_url(self) -> str:
         """REDIS_URL, or the private Redis that `make run` starts."""
@@ -97,6 +118,11 @@ class Settings(BaseSettings):
     @property
     def resolved_action_server_url(self) -> str:
         return self.action_server_url or f"http://127.0.0.1:{self.action_port}/webhook"
+
+    @property
+    def trusted_proxy_networks(self) -> list[IPv4Network | IPv6Network]:
+        """TRUSTED_PROXIES parsed; a value that is not an address or network fails loudly at start."""
+        return parse_networks(self.trusted_proxies)
 
     @property
     def origins(self) -> list[str] | str:

@@ -73,12 +73,15 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[REDIS] = redis
     app[HTTP] = http
     app[RASA] = rasa
-    store = ConversationStore(redis, settings.session_ttl_s)
+    store = ConversationStore(redis, settings.session_ttl_s, settings.new_session_ttl_s)
     agents = AgentDirectory(redis)
     app[AGENTS] = agents
     app[LIMITS] = CustomerLimits(
         per_session=RateLimiter(redis, "session", settings.session_messages_per_minute, 60),
         per_address=RateLimiter(redis, "address", settings.address_messages_per_minute, 60),
+        connections=RateLimiter(redis, "connections", settings.connections_per_minute, 60),
+        sessions=RateLimiter(redis, "sessions", settings.sessions_per_minute, 60),
+        events=RateLimiter(redis, "events", settings.address_events_per_minute, 60),
     )
     app[INBOX] = NluInbox(redis)
     paths = JobPaths(
@@ -184,14 +187,14 @@ def create_app(settings: Settings) -> web.Application:
     customers = CustomerNamespace(
         lambda: CustomerServices(app[DIALOGUE], app[HANDOFF], app[LIMITS]),
         settings.max_message_chars,
-        settings.trust_forwarded_for,
+        settings.trusted_proxy_networks,
     )
     app[AGENT_SOCKET] = AgentNamespace(
         lambda: AgentServices(app[DESK], app[HANDOFF], app[AGENTS]), settings.agent_grace_s
     )
     sio.register_namespace(customers)
     sio.register_namespace(app[AGENT_SOCKET])
-    register_sign_in_routes(app, lambda: app[AGENTS])
+    register_sign_in_routes(app, lambda: app[AGENTS], settings.trusted_proxy_networks)
     register_console_routes(app, lambda: app[AGENTS], lambda: app[DESK], SOCKETIO_CLIENT_JS)
     register_analytics_routes(app, lambda: app[AGENTS], lambda: app[ANALYTICS], CHART_JS)
     register_metrics_route(app, lambda: app[METRICS], lambda: app[REDIS], settings.metrics_token)

@@ -4,19 +4,21 @@ Each parses its payload with :mod:`bot.core.customer_protocol`, calls the
 dialogue or the handoff service, and emits payloads built by that module.
 The conversation id lives in the socket's server-side session, never taken
 from the client after ``session_request``: a client cannot write into a
-conversation by naming it.
+conversation by naming it. Every event is rate-limited (:meth:`CustomerNamespace.trigger_event`):
+connections, new sessions, messages (per session and per address) and the rest.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 import socketio
 from redis.exceptions import RedisError
 
+from bot.core.addresses import UNKNOWN_ADDRESS, Network, client_address
 from bot.core.customer_protocol import (
     CustomerEvent,
     ProtocolError,
@@ -37,7 +39,7 @@ from bot.gateway.dialogue import AcceptedMessage, Dialogue, UnknownConversation
 from bot.gateway.rate_limit import RateLimiter
 from handoff.service import HandoffService
 
-__all__ = ["CustomerLimits", "CustomerNamespace", "CustomerServices", "client_address"]
+__all__ = ["CustomerLimits", "CustomerNamespace", "CustomerServices", "socket_address"]
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +48,19 @@ ADDRESS_FIELD: Final = "address"
 MAX_PAGE_URL_CHARS: Final = 500
 
 
+#: Events with a limit of their own (or none: socket.io's disconnect).
+OWN_LIMITS: Final = frozenset({"connect", "disconnect", CustomerEvent.SESSION_REQUEST, CustomerEvent.USER_UTTERED})
+
+
 @dataclass(frozen=True)
 class CustomerLimits:
+    #: Messages of one session, and of one address over all its sessions.
     per_session: RateLimiter
     per_address: RateLimiter
+    #: Connections, new sessions and every other event, per address.
+    connections: RateLimiter
+    sessions: RateLimiter
+    events: RateLimiter
 
 
 @dataclass(frozen=True)
@@ -60,18 +71,47 @@ class CustomerServices:
 
 
 class CustomerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
-    def __init__(self, services: Callable[[], CustomerServices], max_message_chars: int, trust_forwarded_for: bool):
+    def __init__(
+        self, services: Callable[[], CustomerServices], max_message_chars: int, trusted_proxies: Sequence[Network] = ()
+    ) -> None:
         super().__init__("/")
         self._services = services
         self.max_message_chars = max_message_chars
-        self.trust_forwarded_for = trust_forwarded_for
+        self.trusted_proxies = trusted_proxies
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        """Events without a limit of their own share one budget per address; over it they are dropped."""
+        if event not in OWN_LIMITS:
+            try:
+                address = (await self.get_session(args[0])).get(ADDRESS_FIELD, UNKNOWN_ADDRESS)
+                allowed = await self._services().limits.events.allow(address)
+            except (KeyError, RedisError) as error:
+                log.warning("event refused: %s", error, extra=log_fields(event=event))
+                allowed = False
+            if not allowed:
+                return {"ok": False, "error": ProtocolErrorCode.RATE_LIMITED.value}
+        return await super().trigger_event(event, *args)
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        await self.save_session(sid, {ADDRESS_FIELD: client_address(environ, self.trust_forwarded_for)})
+        address = socket_address(environ, self.trusted_proxies)
+        try:
+            allowed = await self._services().limits.connections.allow(address)
+        except RedisError as error:
+            log.error("connection refused: redis: %s", error)
+            raise socketio.exceptions.ConnectionRefusedError(ProtocolErrorCode.SERVICE_UNAVAILABLE.value) from error
+        if not allowed:
+            log.warning("connection refused: rate limited")
+            raise socketio.exceptions.ConnectionRefusedError(ProtocolErrorCode.RATE_LIMITED.value)
+        await self.save_session(sid, {ADDRESS_FIELD: address})
 
     async def on_session_request(self, sid: str, data: Any = None) -> None:
         request = parse_session_request(data)
+        address = (await self.get_session(sid)).get(ADDRESS_FIELD, UNKNOWN_ADDRESS)
         try:
+            if not await self._services().limits.sessions.allow(address):
+                log.warning("session refused: rate limited")
+                await self._emit_error(sid, ProtocolErrorCode.RATE_LIMITED, request.language or DEFAULT_LANGUAGE)
+                return
             await self._start_session(sid, request.session_id, request.language)
         except RedisError as error:
             log.error("session_request failed: redis: %s", error)
@@ -139,6 +179,10 @@ class CustomerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             log.error("message not stored: redis: %s", error, extra=log_fields(conversation=conversation_id))
             await self._emit_error(sid, ProtocolErrorCode.SERVICE_UNAVAILABLE, language)
             return
+        except Exception:
+            log.exception("message not stored", extra=log_fields(conversation=conversation_id))
+            await self._emit_error(sid, ProtocolErrorCode.SERVICE_UNAVAILABLE, language)
+            return
         ack = message_ack_payload(message.client_message_id, accepted.seq, accepted.duplicate)
         await self.emit(CustomerEvent.MESSAGE_ACK, ack, to=sid)
         await self._after_ack(sid, accepted, message)
@@ -161,7 +205,7 @@ class CustomerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def _within_limits(self, session: dict[str, Any], conversation_id: str | None) -> bool:
         limits = self._services().limits
-        if not await limits.per_address.allow(session.get(ADDRESS_FIELD, "?")):
+        if not await limits.per_address.allow(session.get(ADDRESS_FIELD, UNKNOWN_ADDRESS)):
             return False
         return conversation_id is None or await limits.per_session.allow(conversation_id)
 
@@ -201,15 +245,11 @@ class CustomerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await self.emit(CustomerEvent.ERROR, error_payload(code, text), to=sid)
 
 
-def client_address(environ: dict[str, Any], trust_forwarded_for: bool) -> str:
-    """The customer's IP address, from the proxy's header only when configured to trust it."""
+def socket_address(environ: dict[str, Any], trusted_proxies: Sequence[Network]) -> str:
+    """The customer's IP address (:func:`bot.core.addresses.client_address`) from a connection's environ."""
     request = environ.get("aiohttp.request")
-    if trust_forwarded_for:
-        forwarded = str(environ.get("HTTP_X_FORWARDED_FOR", "")).split(",")[0].strip()
-        if forwarded:
-            return forwarded
-    remote = getattr(request, "remote", None) or environ.get("REMOTE_ADDR")
-    return str(remote or "unknown")
+    peer = getattr(request, "remote", None) or environ.get("REMOTE_ADDR")
+    return client_address(peer, environ.get("HTTP_X_FORWARDED_FOR"), trusted_proxies)
 
 
 def _language_hint(data: object) -> Language:

@@ -111,16 +111,14 @@ class Dialogue:
         if conversation is None:
             raise UnknownConversation(conversation_id)
         language = resolve_language(message.text, message.language, conversation.language)
-        if message.client_message_id and not await self.store.accept_client_message_id(
-            conversation_id, message.client_message_id
-        ):
-            return AcceptedMessage(conversation_id, message.text, language, duplicate=True, for_assistant=False)
-        if language != conversation.language:
-            await self.store.set_language(conversation_id, language)
-        entry = await self.store.append(
+        entry = await self.store.append_once(
             conversation_id,
             TranscriptEntry(Sender.CUSTOMER, message.text, language, client_message_id=message.client_message_id),
         )
+        if entry is None:
+            return AcceptedMessage(conversation_id, message.text, language, duplicate=True, for_assistant=False)
+        if language != conversation.language:
+            await self.store.set_language(conversation_id, language)
         if self.analytics is not None:
             await self.analytics.customer_message(conversation_id, language)
         for_assistant = conversation.state == ConversationState.BOT

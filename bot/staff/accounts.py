@@ -1,7 +1,8 @@
 """Agent accounts, console session tokens and presence, in Redis.
 
-Passwords are hashed with argon2 (argon2-cffi). A login gives a random token;
-only its SHA-256 is stored, with an expiry. Create accounts with::
+Passwords are hashed with argon2 (argon2-cffi), off the event loop, and
+guessing is limited by :mod:`bot.staff.login_guard`. A login gives a random
+token; only its SHA-256 is stored, with an expiry. Create accounts with::
 
     .venv/bin/python -m bot.staff.accounts add anna --role agent --display-name "Anna"
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import getpass
 import hashlib
 import re
@@ -19,34 +19,21 @@ import sys
 from dataclasses import dataclass
 from typing import Final
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from redis.asyncio import Redis
 
 from bot.core import keys
 from bot.core.agent_protocol import AgentRole, AgentStatus
+from bot.staff.login_guard import LoginBusy, LoginGuard, TooManyLoginFailures, hash_password
+
+__all__ = ["Agent", "AgentDirectory", "LoginBusy", "LoginRefused", "TooManyLoginFailures"]
 
 TOKEN_TTL_S: Final = 12 * 3600
 DEFAULT_CAPACITY: Final = 3
-MAX_LOGIN_FAILURES: Final = 10
-LOGIN_FAILURE_WINDOW_S: Final = 15 * 60
 USERNAME_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,31}$")
-_hasher = PasswordHasher()
-
-
-@functools.cache
-def _unknown_user_hash() -> str:
-    # Verifying against this for unknown usernames makes a wrong username cost
-    # as much time as a wrong password.
-    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class LoginRefused(Exception):
     """Wrong username or password (deliberately not saying which)."""
-
-
-class TooManyLoginFailures(Exception):
-    """Too many failed logins for this username or address; try later."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +62,7 @@ class AgentDirectory:
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
+        self.guard = LoginGuard(redis)
 
     async def add(
         self, username: str, password: str, role: AgentRole, display_name: str = "", capacity: int = DEFAULT_CAPACITY
@@ -84,6 +72,7 @@ class AgentDirectory:
         if len(password) < 8:
             raise ValueError("password: at least 8 characters")
         agent = Agent(username, display_name or username.capitalize(), role, capacity)
+        password_hash = await hash_password(password)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(
                 keys.agent_key(username),
@@ -91,7 +80,7 @@ class AgentDirectory:
                     "display_name": agent.display_name,
                     "role": role.value,
                     "capacity": capacity,
-                    "password_hash": _hasher.hash(password),
+                    "password_hash": password_hash,
                 },
             )
             pipe.sadd(keys.agents_key(), username)
@@ -108,22 +97,9 @@ class AgentDirectory:
 
     async def login(self, username: str, password: str, address: str) -> tuple[str, Agent]:
         """A new session token for valid credentials."""
-        subjects = [keys.login_failures_key(f"user:{username}"), keys.login_failures_key(f"addr:{address}")]
-        counts = [int(_text(v) or 0) for v in await self.redis.mget(subjects)]
-        if max(counts) >= MAX_LOGIN_FAILURES:
-            raise TooManyLoginFailures()
         stored = _text(await self.redis.hget(keys.agent_key(username), "password_hash"))
-        try:
-            _hasher.verify(stored or _unknown_user_hash(), password)
-            if not stored:
-                raise VerificationError()
-        except (VerificationError, InvalidHashError):
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for subject in subjects:
-                    pipe.incr(subject)
-                    pipe.expire(subject, LOGIN_FAILURE_WINDOW_S)
-                await pipe.execute()
-            raise LoginRefused() from None
+        if not await self.guard.check(username, address, stored, password):
+            raise LoginRefused()
         agent = await self.get(username)
         if agent is None:
             raise LoginRefused()

@@ -6,12 +6,14 @@ token as ``Authorization: Bearer``; the agent socket takes the same token.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Final
 
 from aiohttp import web
 
-from bot.staff.accounts import AgentDirectory, LoginRefused, TooManyLoginFailures
+from bot.core.addresses import Network, client_address
+from bot.staff.accounts import AgentDirectory, LoginBusy, LoginRefused, TooManyLoginFailures
+from bot.staff.login_guard import WINDOW_S
 from bot.staff.web import bearer_token, staff_member
 
 __all__ = ["register_sign_in_routes"]
@@ -19,7 +21,9 @@ __all__ = ["register_sign_in_routes"]
 MAX_CREDENTIAL_CHARS: Final = 200
 
 
-def register_sign_in_routes(app: web.Application, get_agents: Callable[[], AgentDirectory]) -> None:
+def register_sign_in_routes(
+    app: web.Application, get_agents: Callable[[], AgentDirectory], trusted_proxies: Sequence[Network] = ()
+) -> None:
     """``POST /api/agent/login``, ``POST /api/agent/logout``, ``GET /api/agent/me``."""
 
     async def login(request: web.Request) -> web.Response:
@@ -34,10 +38,16 @@ def register_sign_in_routes(app: web.Application, get_agents: Callable[[], Agent
             or max(len(username), len(password)) > MAX_CREDENTIAL_CHARS
         ):
             return web.json_response({"error": "send JSON {username, password}"}, status=400)
+        address = client_address(request.remote, request.headers.get("X-Forwarded-For"), trusted_proxies)
         try:
-            token, agent = await get_agents().login(username.strip().lower(), password, request.remote or "?")
+            token, agent = await get_agents().login(username.strip().lower(), password, address)
         except TooManyLoginFailures:
-            return web.json_response({"error": "too many failed logins; try again in 15 minutes"}, status=429)
+            minutes = WINDOW_S // 60
+            body = {"error": f"too many failed logins; try again in {minutes} minutes"}
+            return web.json_response(body, status=429, headers={"Retry-After": str(WINDOW_S)})
+        except LoginBusy:
+            body = {"error": "too many sign-ins at once; try again in a moment"}
+            return web.json_response(body, status=503, headers={"Retry-After": "5"})
         except LoginRefused:
             return web.json_response({"error": "wrong username or password"}, status=401)
         return web.json_response({"token": token, "agent": agent.to_public()})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import aiohttp
@@ -158,3 +159,16 @@ async def test_only_allowed_origins_may_embed_the_widget(stack: Stack) -> None:
                 assert response.status == 400
     finally:
         gateway.stop()
+
+
+async def test_text_that_cannot_be_stored_as_is_is_cleaned_stored_and_answered(
+    customer: CustomerClient, stack_redis: Redis
+) -> None:
+    await customer.send("\ud800 سلام \u202eabc\x00", client_message_id="surrogate-1")
+    ack = await customer.next("message_ack")
+    assert ack["duplicate"] is False and ack["seq"] == 1
+    assert (await customer.replies_until_quiet())[0]["text"]
+    await customer.send("\ud800 سلام \u202eabc\x00", client_message_id="surrogate-1")
+    assert (await customer.next("message_ack"))["duplicate"] is True, "the resend is recognised"
+    raw = await stack_redis.lindex(keys.transcript_key(str(customer.session_id)), 0)
+    assert raw is not None and json.loads(raw)["text"] == "\ufffd سلام abc"

@@ -1,4 +1,6 @@
+import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from bot.core import keys
 from bot.core.conversations import MAX_PAGES_KEPT, ConversationState, ConversationStore, Sender, TranscriptEntry
@@ -28,17 +30,39 @@ async def test_transcript_keeps_order_and_numbers_entries(redis_client: Redis) -
 async def test_everything_expires_after_the_ttl(redis_client: Redis) -> None:
     store = ConversationStore(redis_client, ttl_s=60)
     await store.create("c1")
-    await store.append("c1", TranscriptEntry(Sender.CUSTOMER, "hi", "en"))
-    await store.accept_client_message_id("c1", "m1")
+    await store.append_once("c1", TranscriptEntry(Sender.CUSTOMER, "hi", "en", client_message_id="m1"))
     for key in (keys.conversation_key("c1"), keys.transcript_key("c1"), keys.client_message_ids_key("c1")):
         assert 0 < await redis_client.ttl(key) <= 60
 
 
-async def test_client_message_ids_accepted_once(redis_client: Redis) -> None:
+async def test_a_message_is_stored_once_per_client_id(redis_client: Redis) -> None:
     store = ConversationStore(redis_client, ttl_s=60)
-    assert await store.accept_client_message_id("c1", "m1")
-    assert not await store.accept_client_message_id("c1", "m1")
-    assert await store.accept_client_message_id("c2", "m1")
+    first = await store.append_once("c1", TranscriptEntry(Sender.CUSTOMER, "hi", "en", client_message_id="m1"))
+    assert first is not None and first.seq == 1
+    assert await store.append_once("c1", TranscriptEntry(Sender.CUSTOMER, "hi", "en", client_message_id="m1")) is None
+    other = await store.append_once("c2", TranscriptEntry(Sender.CUSTOMER, "hi", "en", client_message_id="m1"))
+    assert other is not None, "ids are per conversation"
+    without_id = await store.append_once("c1", TranscriptEntry(Sender.CUSTOMER, "again", "en"))
+    assert without_id is not None and without_id.seq == 2
+    assert [entry.text for entry in await store.transcript("c1")] == ["hi", "again"]
+
+
+async def test_a_message_that_cannot_be_stored_is_not_marked_seen(redis_client: Redis) -> None:
+    store = ConversationStore(redis_client, ttl_s=60)
+    await redis_client.set(keys.transcript_key("c1"), "not a list")  # RPUSH fails inside the script
+    with pytest.raises(ResponseError):
+        await store.append_once("c1", TranscriptEntry(Sender.CUSTOMER, "hi", "en", client_message_id="m1"))
+    await redis_client.delete(keys.transcript_key("c1"))
+    stored = await store.append_once("c1", TranscriptEntry(Sender.CUSTOMER, "hi", "en", client_message_id="m1"))
+    assert stored is not None, "the resend is stored, not taken for a duplicate"
+
+
+async def test_a_new_session_is_kept_briefly_until_its_first_message(redis_client: Redis) -> None:
+    store = ConversationStore(redis_client, ttl_s=3600, new_ttl_s=60)
+    await store.create("c1")
+    assert 0 < await redis_client.ttl(keys.conversation_key("c1")) <= 60
+    await store.append_once("c1", TranscriptEntry(Sender.CUSTOMER, "hi", "en"))
+    assert await redis_client.ttl(keys.conversation_key("c1")) > 60
 
 
 async def test_recent_entries_keep_their_numbers(redis_client: Redis) -> None:

@@ -1,9 +1,12 @@
+import asyncio
+
 import pytest
 from redis.asyncio import Redis
 
 from bot.core import keys
 from bot.core.agent_protocol import AgentRole
-from bot.staff.accounts import AgentDirectory, LoginRefused, TooManyLoginFailures
+from bot.staff import login_guard
+from bot.staff.accounts import AgentDirectory, LoginBusy, LoginRefused, TooManyLoginFailures
 from tests.helpers import as_text
 
 
@@ -30,14 +33,54 @@ async def test_wrong_password_unknown_user_and_forged_tokens_are_refused(redis_c
         assert await agents.agent_for_token(forged) is None
 
 
-async def test_repeated_failures_lock_the_login(redis_client: Redis) -> None:
+async def test_repeated_failures_lock_the_account_from_that_address_only(redis_client: Redis) -> None:
     agents = AgentDirectory(redis_client)
     await agents.add("anna", "correct horse", AgentRole.AGENT)
-    for _ in range(10):
+    await agents.add("ben", "battery staple", AgentRole.AGENT)
+    for _ in range(login_guard.MAX_PER_ACCOUNT_AND_ADDRESS):
         with pytest.raises(LoginRefused):
             await agents.login("anna", "wrong", "10.0.0.1")
     with pytest.raises(TooManyLoginFailures):
-        await agents.login("anna", "correct horse", "10.0.0.2")
+        await agents.login("anna", "correct horse", "10.0.0.1")
+    await agents.login("anna", "correct horse", "10.0.0.2")  # anna elsewhere: not locked out
+    await agents.login("ben", "battery staple", "10.0.0.1")  # a colleague behind the same address: not locked out
+
+
+async def test_a_guesser_is_stopped_per_address_and_an_account_is_guarded_from_everywhere(
+    redis_client: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(login_guard, "MAX_PER_ADDRESS", 5)
+    monkeypatch.setattr(login_guard, "MAX_PER_ACCOUNT", 8)
+    agents = AgentDirectory(redis_client)
+    await agents.add("anna", "correct horse", AgentRole.AGENT)
+    for number in range(5):
+        with pytest.raises(LoginRefused):
+            await agents.login(f"user{number}", "guess", "10.6.6.6")
+    with pytest.raises(TooManyLoginFailures):
+        await agents.login("anna", "correct horse", "10.6.6.6")
+    for number in range(8):
+        with pytest.raises(LoginRefused):
+            await agents.login("anna", "guess", f"10.7.0.{number}")
+    with pytest.raises(TooManyLoginFailures):
+        await agents.login("anna", "correct horse", "10.8.0.1")
+
+
+async def test_parallel_guesses_cannot_slip_past_the_limit(redis_client: Redis) -> None:
+    agents = AgentDirectory(redis_client)
+    await agents.add("anna", "correct horse", AgentRole.AGENT)
+    results = await asyncio.gather(
+        *(agents.login("anna", "wrong", "10.0.0.1") for _ in range(40)), return_exceptions=True
+    )
+    refused = [r for r in results if isinstance(r, LoginRefused)]
+    assert len(refused) == login_guard.MAX_PER_ACCOUNT_AND_ADDRESS, "each of the rest was refused before any hash"
+    assert all(isinstance(r, TooManyLoginFailures | LoginBusy) for r in results if r not in refused)
+
+
+async def test_a_success_takes_its_attempt_back(redis_client: Redis) -> None:
+    agents = AgentDirectory(redis_client)
+    await agents.add("anna", "correct horse", AgentRole.AGENT)
+    for _ in range(login_guard.MAX_PER_ACCOUNT_AND_ADDRESS * 2):
+        await agents.login("anna", "correct horse", "10.0.0.1")
 
 
 async def test_bad_accounts_are_refused(redis_client: Redis) -> None:

@@ -1,0 +1,127 @@
+"""Abuse is refused with a clear answer, and costs the other customers nothing.
+
+Each test runs a gateway of its own on a Redis of its own, with small limits:
+rate counters are per address, and every test client is 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+import socketio
+from redis.asyncio import Redis
+
+from bot.core import keys
+from bot.core.agent_protocol import AgentRole
+from bot.staff import login_guard
+from bot.staff.accounts import AgentDirectory
+from bot.supervisor.stack import Stack
+from tests.helpers import CustomerClient, GatewayProcess, RedisServer
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def own_redis_client(own_redis: RedisServer) -> AsyncIterator[Redis]:
+    client = Redis.from_url(own_redis.url)
+    yield client
+    await client.aclose()
+
+
+def gateway(stack: Stack, redis: RedisServer, **limits: str) -> GatewayProcess:
+    process = GatewayProcess.beside(stack.settings, redis.url, **limits)
+    process.start()
+    return process
+
+
+async def test_one_socket_asking_for_many_sessions_is_refused_and_they_expire_soon(
+    stack: Stack, own_redis: RedisServer, own_redis_client: Redis
+) -> None:
+    limited = gateway(stack, own_redis, SESSIONS_PER_MINUTE="5", NEW_SESSION_TTL_S="120")
+    client = CustomerClient(limited.url)
+    try:
+        await client.sio.connect(limited.url, transports=["websocket"])
+        for _ in range(30):
+            await client.sio.emit("session_request", {"language": "hy"})
+        issued = [await client.next("session_confirm") for _ in range(5)]
+        error = await client.next("error_message")
+        assert error["code"] == "rate_limited" and error["message"]
+        await asyncio.sleep(0.5)
+        assert client.queues["session_confirm"].empty(), "no sixth session"
+        conversations = [key async for key in own_redis_client.scan_iter(match=keys.conversation_key("*"))]
+        assert len(conversations) == 5
+        for session_id in issued:
+            assert 0 < await own_redis_client.ttl(keys.conversation_key(session_id)) <= 120
+    finally:
+        await client.close()
+        limited.stop()
+
+
+async def test_too_many_connections_from_one_address_are_refused(stack: Stack, own_redis: RedisServer) -> None:
+    limited = gateway(stack, own_redis, CONNECTIONS_PER_MINUTE="3")
+    clients = [socketio.AsyncClient(reconnection=False) for _ in range(4)]
+    try:
+        for client in clients[:3]:
+            await client.connect(limited.url, transports=["websocket"])
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await clients[3].connect(limited.url, transports=["websocket"])
+    finally:
+        for client in clients:
+            await client.disconnect()
+        limited.stop()
+
+
+async def test_every_other_event_shares_one_budget_per_address(stack: Stack, own_redis: RedisServer) -> None:
+    limited = gateway(stack, own_redis, ADDRESS_EVENTS_PER_MINUTE="5")
+    client = CustomerClient(limited.url)
+    try:
+        await client.connect()
+        answers = [await client.sio.call("rating", {"score": 9}, timeout=10) for _ in range(7)]
+        assert answers[:5] == [{"ok": False}] * 5, "within the budget: checked and refused as a bad rating"
+        assert answers[5:] == [{"ok": False, "error": "rate_limited"}] * 2
+        for _ in range(50):
+            await client.sio.emit("typing", {"on": True})
+        await client.send("hello")  # messages have their own budget
+        assert (await client.next("message_ack"))["seq"] == 1
+    finally:
+        await client.close()
+        limited.stop()
+
+
+async def test_a_burst_of_wrong_logins_hashes_only_what_the_limits_allow(
+    stack: Stack, own_redis: RedisServer, own_redis_client: Redis
+) -> None:
+    await AgentDirectory(own_redis_client).add("anna", "correct horse", AgentRole.AGENT)
+    server = gateway(stack, own_redis)
+    login = f"{server.url}/api/agent/login"
+    try:
+        async with aiohttp.ClientSession() as http:
+
+            async def attempt(username: str, password: str) -> int:
+                async with http.post(login, json={"username": username, "password": password}) as response:
+                    return response.status
+
+            statuses = Counter(await asyncio.gather(*(attempt("mallory", f"guess-{n}") for n in range(300))))
+            assert statuses[401] == login_guard.MAX_PER_ACCOUNT_AND_ADDRESS, statuses
+            assert statuses[429] + statuses[503] == 300 - statuses[401], statuses
+            assert await attempt("anna", "correct horse") == 200, "a colleague at the same address still signs in"
+            customer = CustomerClient(server.url)
+            try:
+                await customer.connect()
+                await customer.send("thank you")
+                assert (await customer.replies_until_quiet())[0]["text"]
+            finally:
+                await customer.close()
+    finally:
+        server.stop()
