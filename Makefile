@@ -73,3 +73,4 @@ clean:
 
 bench: setup train
 	.venv/bin/python -m benchmarks.bench_gateway
+	.venv/bin/python -m benchmarks.bench_login_burst

@@ -23,6 +23,7 @@ __all__ = [
     "ProtocolErrorCode",
     "SessionRequest",
     "UserMessage",
+    "ack_payload",
     "agent_uttered_payload",
     "bot_uttered_payload",
     "conversation_room",
@@ -197,6 +198,11 @@ def message_ack_payload(client_message_id: str | None, seq: int, duplicate: bool
 def error_payload(code: ProtocolErrorCode, message: str) -> dict[str, Any]:
     """``error_message``: what went wrong, in the customer's language."""
     return {"code": code.value, "message": message}
+
+
+def ack_payload(ok: bool, code: ProtocolErrorCode | None = None) -> dict[str, Any]:
+    """The acknowledgement of ``rating`` and ``offline_ticket`` (and of any event refused by a rate limit)."""
+    return {"ok": ok} if code is None else {"ok": ok, "error": code.value}
 
 
 def typing_payload(sender: Sender, on: bool) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from bot.core.customer_protocol import (
     ProtocolError,
     ProtocolErrorCode,
     UserMessage,
+    ack_payload,
     conversation_room,
     error_payload,
     history_payload,
@@ -89,7 +90,7 @@ class CustomerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 log.warning("event refused: %s", error, extra=log_fields(event=event))
                 allowed = False
             if not allowed:
-                return {"ok": False, "error": ProtocolErrorCode.RATE_LIMITED.value}
+                return ack_payload(False, ProtocolErrorCode.RATE_LIMITED)
         return await super().trigger_event(event, *args)
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
@@ -144,19 +145,21 @@ class CustomerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             on = bool(isinstance(data, dict) and data.get("on"))
             await self._services().handoff.customer_typing(conversation_id, on)
 
-    async def on_rating(self, sid: str, data: Any = None) -> dict[str, bool]:
+    async def on_rating(self, sid: str, data: Any = None) -> dict[str, Any]:
         conversation_id = (await self.get_session(sid)).get(SESSION_FIELD)
         if not conversation_id or not isinstance(data, dict):
-            return {"ok": False}
-        return {"ok": await self._services().handoff.rate(conversation_id, data.get("score"), data.get("comment"))}
+            return ack_payload(False)
+        return ack_payload(await self._services().handoff.rate(conversation_id, data.get("score"), data.get("comment")))
 
-    async def on_offline_ticket(self, sid: str, data: Any = None) -> dict[str, bool]:
+    async def on_offline_ticket(self, sid: str, data: Any = None) -> dict[str, Any]:
         session = await self.get_session(sid)
         conversation_id = session.get(SESSION_FIELD)
-        if not conversation_id or not isinstance(data, dict) or not await self._within_limits(session, conversation_id):
-            return {"ok": False}
+        if not conversation_id or not isinstance(data, dict):
+            return ack_payload(False)
+        if not await self._within_limits(session, conversation_id):
+            return ack_payload(False, ProtocolErrorCode.RATE_LIMITED)
         handoff = self._services().handoff
-        return {"ok": await handoff.leave_offline_ticket(conversation_id, data.get("email"), data.get("message"))}
+        return ack_payload(await handoff.leave_offline_ticket(conversation_id, data.get("email"), data.get("message")))
 
     async def on_user_uttered(self, sid: str, data: Any = None) -> None:
         session = await self.get_session(sid)

@@ -1,0 +1,118 @@
+"""A customer's chat round trip while 300 wrong logins arrive at once, against the same gateway idle.
+
+Starts its own stack (like the tests). Measures a customer's turn (send ->
+first reply) idle, then while bursts of 300 parallel wrong logins keep coming:
+(a) one address guessing one account, the case the lockout stops after
+10 hashes; (b) 300 addresses and 300 accounts (through X-Forwarded-For from a
+trusted proxy), the case only the bounded hashing pool stops. Prints p50, p95,
+p99 and max per phase and what the logins were answered; the ratios to idle are
+the figures to compare (absolute times on a shared machine are noise).
+
+    .venv/bin/python -m benchmarks.bench_login_burst [--turns 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import aiohttp
+
+from bot.core.paths import MODELS_DIR
+from bot.core.settings import Settings
+from bot.supervisor.stack import Stack
+from tests.helpers import CustomerClient, free_port
+
+BURST = 300
+
+
+def percentile(ordered: list[float], share: float) -> float:
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+def summary(name: str, times: list[float], idle: list[float] | None = None) -> str:
+    ordered = sorted(times)
+    p50, p95, p99 = (percentile(ordered, s) * 1000 for s in (0.5, 0.95, 0.99))
+    line = f"{name:<34} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  p99 {p99:7.1f} ms  max {ordered[-1] * 1000:7.1f} ms"
+    if idle:
+        line += f"   p50 x{statistics.median(times) / statistics.median(idle):.2f}"
+        line += f"  p99 x{percentile(ordered, 0.99) / percentile(sorted(idle), 0.99):.2f}"
+    return line
+
+
+async def turns(customer: CustomerClient, count: int) -> list[float]:
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        await customer.send("thank you")
+        await customer.next("bot_uttered")
+        times.append(time.perf_counter() - started)
+        await asyncio.sleep(0.05)
+    return times
+
+
+async def bursts(url: str, distributed: bool, stop: asyncio.Event, statuses: Counter[int]) -> None:
+    async with aiohttp.ClientSession() as http:
+        round_ = 0
+        while not stop.is_set():
+            round_ += 1
+
+            async def attempt(n: int, round_: int = round_) -> None:
+                headers = {"X-Forwarded-For": f"10.{round_ % 250}.{n // 250}.{n % 250}"} if distributed else {}
+                username = f"guesser{n}" if distributed else "mallory"
+                body = {"username": username, "password": f"guess-{round_}-{n}"}
+                async with http.post(f"{url}/api/agent/login", json=body, headers=headers) as response:
+                    statuses[response.status] += 1
+
+            await asyncio.gather(*(attempt(n) for n in range(BURST)))
+
+
+async def run(count: int) -> None:
+    with tempfile.TemporaryDirectory() as var_dir:
+        settings = Settings(
+            private_redis_port=free_port(),
+            gateway_port=free_port(),
+            rasa_port=free_port(),
+            action_port=free_port(),
+            var_dir=Path(var_dir),
+            models_dir=MODELS_DIR,
+            session_messages_per_minute=1_000_000,
+            address_messages_per_minute=1_000_000,
+            trusted_proxies="127.0.0.1",
+        )
+        stack = Stack(settings, log_dir=Path(var_dir) / "logs")
+        await stack.start()
+        url = f"http://127.0.0.1:{settings.gateway_port}"
+        try:
+            customer = CustomerClient(url)
+            await customer.connect()
+            await turns(customer, 5)  # warm up
+            idle = await turns(customer, count)
+            print(summary("idle", idle))
+            for name, distributed in (("one address, one account", False), ("300 addresses, 300 accounts", True)):
+                stop, statuses = asyncio.Event(), Counter[int]()
+                attack = asyncio.create_task(bursts(url, distributed, stop, statuses))
+                await asyncio.sleep(0.2)
+                during = await turns(customer, count)
+                stop.set()
+                await attack
+                print(summary(f"during bursts: {name}", during, idle))
+                print(f"{'':<34} logins answered: {dict(sorted(statuses.items()))}")
+            await customer.close()
+        finally:
+            await stack.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--turns", type=int, default=40)
+    asyncio.run(run(parser.parse_args().turns))
+
+
+if __name__ == "__main__":
+    main()
