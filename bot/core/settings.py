@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     redis_url: str = Field(
         "", description="Redis to use. Empty: start a private redis-server with append-only persistence."
     )
+    redis_max_connections: int = Field(
+        100, description="Connections each gateway process keeps to Redis at most; beyond, requests wait their turn."
+    )
+    redis_wait_s: float = Field(
+        5.0, description="Seconds a request waits for a free Redis connection before it is refused as unavailable."
+    )
     private_redis_port: int = Field(
         6399, description="Port of the private Redis started when REDIS_URL is empty (127.0.0.1 only)."
     )

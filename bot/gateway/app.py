@@ -15,7 +15,7 @@ from pathlib import Path
 import aiohttp
 import socketio
 from aiohttp import web
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from bot.analytics.api import register_analytics_routes
 from bot.analytics.metrics import Metrics, register_metrics_route
@@ -67,7 +67,13 @@ PACKET_OVERHEAD_BYTES = 16 * 1024
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    redis = Redis.from_url(settings.effective_redis_url)
+    # A blocking pool: under a burst, requests wait for a connection in turn
+    # instead of failing (redis-py's default pool raises when it runs out).
+    redis = Redis.from_pool(
+        BlockingConnectionPool.from_url(
+            settings.effective_redis_url, max_connections=settings.redis_max_connections, timeout=settings.redis_wait_s
+        )
+    )
     http = aiohttp.ClientSession()
     rasa = RasaClient(http, settings.resolved_rasa_url, settings.rasa_token, settings.rasa_timeout_s)
     app[REDIS] = redis

@@ -19,6 +19,10 @@ from bot.staff.web import bearer_token, staff_member
 __all__ = ["register_sign_in_routes"]
 
 MAX_CREDENTIAL_CHARS: Final = 200
+#: Sign-ins handled at once by one gateway; beyond, answered 503 at once, so a
+#: burst of logins cannot take the Redis connections customers need.
+MAX_LOGINS_IN_FLIGHT: Final = 32
+BUSY: Final = {"error": "too many sign-ins at once; try again in a moment"}
 
 
 def register_sign_in_routes(
@@ -26,7 +30,19 @@ def register_sign_in_routes(
 ) -> None:
     """``POST /api/agent/login``, ``POST /api/agent/logout``, ``GET /api/agent/me``."""
 
+    in_flight = 0
+
     async def login(request: web.Request) -> web.Response:
+        nonlocal in_flight
+        if in_flight >= MAX_LOGINS_IN_FLIGHT:
+            return web.json_response(BUSY, status=503, headers={"Retry-After": "5"})
+        in_flight += 1
+        try:
+            return await _login(request)
+        finally:
+            in_flight -= 1
+
+    async def _login(request: web.Request) -> web.Response:
         try:
             body = await request.json()
         except ValueError:
@@ -46,8 +62,7 @@ def register_sign_in_routes(
             body = {"error": f"too many failed logins; try again in {minutes} minutes"}
             return web.json_response(body, status=429, headers={"Retry-After": str(WINDOW_S)})
         except LoginBusy:
-            body = {"error": "too many sign-ins at once; try again in a moment"}
-            return web.json_response(body, status=503, headers={"Retry-After": "5"})
+            return web.json_response(BUSY, status=503, headers={"Retry-After": "5"})
         except LoginRefused:
             return web.json_response({"error": "wrong username or password"}, status=401)
         return web.json_response({"token": token, "agent": agent.to_public()})

@@ -10,8 +10,8 @@
   (:data:`MAX_PER_ACCOUNT`). A guesser locks out their own address, or, with
   many addresses, the one account they aim at; never every member of staff
   behind a shared proxy.
-- argon2 runs in a small thread pool (argon2-cffi releases the GIL), never on
-  the event loop; when :data:`MAX_PENDING_HASHES` are already waiting, the
+- argon2 runs in a thread pool of half the cores (argon2-cffi releases the
+  GIL), never on the event loop; when :data:`MAX_PENDING_HASHES` are already waiting, the
   attempt is refused at once (:class:`LoginBusy`) instead of queueing without bound.
 """
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import secrets
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -36,7 +37,8 @@ WINDOW_S: Final = 15 * 60
 MAX_PER_ACCOUNT_AND_ADDRESS: Final = 10
 MAX_PER_ADDRESS: Final = 50
 MAX_PER_ACCOUNT: Final = 100
-HASH_THREADS: Final = 2
+#: Half the cores: the other half keeps serving customers while hashes run.
+HASH_THREADS: Final = max(1, (os.cpu_count() or 2) // 2)
 MAX_PENDING_HASHES: Final = 16
 
 # KEYS[1] failures of (account, address), KEYS[2] of the address, KEYS[3] of the account
