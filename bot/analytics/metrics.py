@@ -11,6 +11,7 @@ time: every gateway reports the same value, so take ``max`` of them, not the sum
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import logging
 import math
 from collections.abc import Callable
@@ -127,16 +128,27 @@ class Metrics:
         return generate_latest(self.registry)
 
 
+def _from_this_machine(request: web.Request) -> bool:
+    try:
+        loopback = ipaddress.ip_address(request.remote or "").is_loopback
+    except ValueError:
+        return False
+    return loopback and "X-Forwarded-For" not in request.headers and "Forwarded" not in request.headers
+
+
 def register_metrics_route(
     app: web.Application, get_metrics: Callable[[], Metrics], get_redis: Callable[[], Redis], token: str
 ) -> None:
-    """``GET /metrics``; with a ``token``, only for ``Authorization: Bearer <token>``."""
+    """``GET /metrics``: with a ``token``, only for ``Authorization: Bearer <token>``; without
+    one, only for a scraper on this machine (loopback, not forwarded by a proxy)."""
 
     async def metrics(request: web.Request) -> web.Response:
         if token:
             scheme, _, given = request.headers.get("Authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
                 raise web.HTTPUnauthorized(text="unauthorized\n")
+        elif not _from_this_machine(request):
+            raise web.HTTPForbidden(text="set METRICS_TOKEN to read /metrics from another machine\n")
         collected = get_metrics()
         await collected.read_gauges(get_redis())
         return web.Response(

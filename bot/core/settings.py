@@ -102,7 +102,9 @@ class Settings(BaseSettings):
         30.0, description="Seconds an agent's console may be gone before their chats return to the queue."
     )
     metrics_token: str = Field(
-        "", description="Bearer token Prometheus must send to read /metrics. Empty: /metrics is open to anyone."
+        "",
+        description="Bearer token Prometheus must send to read /metrics. Empty: only a scraper on this machine may"
+        " (loopback, not through a proxy).",
     )
     log_level: str = Field("INFO", description="Log level of the gateway and supervisor.")
 

@@ -240,6 +240,18 @@ def print_urls(settings: Settings) -> None:
         f"Press Ctrl-C to stop.\n",
         flush=True,
     )
+    for warning in production_warnings(settings):
+        print(f"warning: {warning}", flush=True)
+
+
+def production_warnings(settings: Settings) -> list[str]:
+    """Settings that are fine on a laptop and wrong on the internet."""
+    warnings = []
+    if settings.origins == "*":
+        warnings.append("ALLOWED_ORIGINS is *: any web site may embed the widget; set your shop's origins")
+    if not settings.metrics_token:
+        warnings.append("METRICS_TOKEN is empty: /metrics answers only scrapers on this machine")
+    return warnings
 
 
 async def run() -> None:

@@ -34,3 +34,9 @@ async def test_metrics_token_is_required_when_set(redis_client: Redis) -> None:
     assert (await scrape(redis_client, "s3cret"))[0] == 401
     assert (await scrape(redis_client, "s3cret", {"Authorization": "Bearer wrong"}))[0] == 401
     assert (await scrape(redis_client, "s3cret", {"Authorization": "Bearer s3cret"}))[0] == 200
+
+
+async def test_without_a_token_only_this_machine_may_scrape(redis_client: Redis) -> None:
+    assert (await scrape(redis_client, ""))[0] == 200, "the test client is on loopback"
+    assert (await scrape(redis_client, "", {"X-Forwarded-For": "203.0.113.9"}))[0] == 403, "through a proxy"
+    assert (await scrape(redis_client, "", {"Forwarded": "for=203.0.113.9"}))[0] == 403
