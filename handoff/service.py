@@ -26,7 +26,7 @@ from bot.core.signals import HandoffSignal
 from bot.core.text import clean_text
 from bot.trainer.inbox import InboxReason
 from handoff.parts import HandoffParts
-from handoff.tickets import TicketRefused, parse_ticket
+from handoff.tickets import TicketRefused, TooManyTickets, parse_ticket
 
 __all__ = ["CustomerMessage", "HandoffService"]
 
@@ -164,9 +164,13 @@ class HandoffService:
         conversation = await self.store.get(conversation_id)
         if conversation is None:
             return False
+        try:
+            ticket = await self.tickets.add(conversation_id, address, text, conversation.language)
+        except TooManyTickets:
+            log.warning("offline ticket refused: too many", extra=log_fields(conversation=conversation_id))
+            return False
         entry = TranscriptEntry(Sender.CUSTOMER, text, conversation.language, extra={"email": address})
         await self.store.append(conversation_id, entry)
-        ticket = await self.tickets.add(conversation_id, address, text, conversation.language)
         await self.notify.to_all_agents(AgentEvent.OFFLINE_TICKET, ticket.to_public())
         log.info("offline ticket", extra=log_fields(conversation=conversation_id, language=conversation.language))
         return True

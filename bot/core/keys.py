@@ -91,6 +91,11 @@ def offline_tickets_key() -> str:
     return f"{PREFIX}:handoff:offline-tickets"
 
 
+def conversation_tickets_key(conversation_id: str) -> str:
+    """Counter of the offline tickets one conversation left (capped, so one session cannot flood the list)."""
+    return f"{PREFIX}:handoff:tickets-of:{conversation_id}"
+
+
 def inbox_items_key() -> str:
     """Hash: the trainers' inbox, item id to JSON item (message, language, guesses, origin)."""
     return f"{PREFIX}:nlu-inbox:items"

@@ -6,7 +6,7 @@ import pytest
 from redis.asyncio import Redis
 
 from handoff import tickets
-from handoff.tickets import MAX_TICKET_CHARS, OfflineTickets, TicketRefused, parse_ticket
+from handoff.tickets import MAX_TICKET_CHARS, OfflineTickets, TicketRefused, TooManyTickets, parse_ticket
 
 
 def test_an_email_and_a_message_are_required() -> None:
@@ -32,3 +32,14 @@ async def test_newest_first_and_trimmed(redis_client: Redis, monkeypatch: pytest
         await store.add(f"c{number}", "a@b.cd", f"message {number}", "ms")
     assert [ticket["conversation_id"] for ticket in await store.newest()] == ["c4", "c3", "c2"]
     assert [ticket["conversation_id"] for ticket in await store.newest(1)] == ["c4"]
+
+
+async def test_one_conversation_cannot_flood_the_list(redis_client: Redis) -> None:
+    store = OfflineTickets(redis_client)
+    await store.add("real", "anna@shop.am", "my order", "hy")
+    for number in range(tickets.MAX_TICKETS_PER_CONVERSATION):
+        await store.add("script", "x@y.zz", f"spam {number}", "en")
+    with pytest.raises(TooManyTickets):
+        await store.add("script", "x@y.zz", "one more", "en")
+    kept = await store.newest()
+    assert len(kept) == tickets.MAX_TICKETS_PER_CONVERSATION + 1 and kept[-1]["conversation_id"] == "real"
