@@ -2,6 +2,9 @@
 
 Every socket is authenticated at connect with the token from
 ``POST /api/agent/login``; without a valid one the connection is refused.
+The token is checked again on every request, and every
+``recheck_s`` for idle sockets: a password change, a disabled or
+removed account, or a sign-out elsewhere ends the socket.
 Each request event is one ``on_<event>`` method that parses its payload with
 :mod:`bot.core.agent_protocol`, calls one method of the desk or the service,
 and answers through the socket.io acknowledgement; a refused request answers
@@ -14,9 +17,10 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import socketio
+from redis.exceptions import RedisError
 
 from bot.core.agent_protocol import (
     AGENT_NAMESPACE,
@@ -43,6 +47,8 @@ __all__ = ["AgentNamespace", "AgentServices"]
 log = logging.getLogger(__name__)
 
 AGENT_FIELD = "agent"
+TOKEN_FIELD = "token"
+DEFAULT_TOKEN_RECHECK_S: Final = 30.0
 #: socket.io's own events, dispatched as usual; every other event is a console request.
 LIFECYCLE_EVENTS = frozenset({"connect", "disconnect"})
 
@@ -55,12 +61,17 @@ class AgentServices:
 
 
 class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
-    def __init__(self, services: Callable[[], AgentServices], grace_s: float) -> None:
+    def __init__(
+        self, services: Callable[[], AgentServices], grace_s: float, recheck_s: float = DEFAULT_TOKEN_RECHECK_S
+    ) -> None:
         super().__init__(AGENT_NAMESPACE)
         self._services = services
         self.grace_s = grace_s
-        #: Requeues waiting for an agent's grace period; cancelled when the app stops.
+        self.recheck_s = recheck_s
+        #: Requeues waiting for an agent's grace period, and the token sweep; cancelled when the app stops.
         self.background: set[asyncio.Task[None]] = set()
+        #: This process's console sockets and their tokens (one entry per open socket).
+        self.tokens: dict[str, str] = {}
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         """Requests get the signed-in agent, and a refusal becomes the acknowledgement."""
@@ -76,13 +87,45 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return error.to_ack()
 
     async def _agent_of(self, sid: str) -> Agent:
-        try:
-            agent = (await self.get_session(sid)).get(AGENT_FIELD)
-        except KeyError:  # the socket is gone (or never was)
-            agent = None
-        if not isinstance(agent, Agent):
+        """The socket's agent, as the token says now.
+
+        A revoked token is answered ``unauthorized`` (the console signs out on
+        it); the re-check sweep then ends the socket.
+        """
+        token = self.tokens.get(sid)
+        agent = await self._services().agents.agent_for_token(token) if token else None
+        if agent is None:
             raise AgentRequestError(AgentErrorCode.UNAUTHORIZED)
         return agent
+
+    async def _end(self, sid: str, why: str) -> None:
+        log.info("agent socket ended", extra=log_fields(why=why))
+        self.tokens.pop(sid, None)
+        await self.disconnect(sid)
+
+    def start(self) -> None:
+        """Start re-checking idle sockets' tokens."""
+        self._keep(asyncio.create_task(self._sweep()))
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(self.recheck_s)
+            await self.recheck_tokens()
+
+    async def recheck_tokens(self) -> None:
+        """End every socket of this process whose token was revoked or expired."""
+        agents = self._services().agents
+        for sid, token in list(self.tokens.items()):
+            try:
+                if await agents.agent_for_token(token) is None:
+                    await self._end(sid, "token revoked")
+            except RedisError as error:
+                log.warning("token re-check skipped: redis: %s", error)
+                return
+
+    def _keep(self, task: asyncio.Task[None]) -> None:
+        self.background.add(task)
+        task.add_done_callback(self._finished)
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         services = self._services()
@@ -92,7 +135,8 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if agent.role is AgentRole.TRAINER:
             # Trainers work in the trainer page; they take no chats.
             raise socketio.exceptions.ConnectionRefusedError(AgentErrorCode.FORBIDDEN.value)
-        await self.save_session(sid, {AGENT_FIELD: agent})
+        await self.save_session(sid, {AGENT_FIELD: agent.username})
+        self.tokens[sid] = auth["token"]
         await self.enter_room(sid, AGENTS_ROOM)
         await self.enter_room(sid, agent_room(agent.username))
         if agent.role is AgentRole.SUPERVISOR:
@@ -104,25 +148,26 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await services.service.notify.queue_changed()
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        self.tokens.pop(sid, None)
         try:
-            agent = await self._agent_of(sid)
-        except AgentRequestError:
+            username = (await self.get_session(sid)).get(AGENT_FIELD)
+        except KeyError:
+            return
+        if not isinstance(username, str):
             return
         services = self._services()
-        remaining = await services.agents.socket_disconnected(agent.username)
-        log.info("agent disconnected", extra=log_fields(agent=agent.username, sockets_left=remaining))
+        remaining = await services.agents.socket_disconnected(username)
+        log.info("agent disconnected", extra=log_fields(agent=username, sockets_left=remaining))
         if remaining == 0:
-            task = asyncio.create_task(services.service.agent_gone(agent.username, self.grace_s))
-            self.background.add(task)
-            task.add_done_callback(self._finished)
+            self._keep(asyncio.create_task(services.service.agent_gone(username, self.grace_s)))
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self.background.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.error("requeue after disconnect failed", exc_info=task.exception())
+            log.error("background task of the agent socket failed", exc_info=task.exception())
 
     async def stop(self) -> None:
-        """Cancel pending requeues (the app is stopping; another gateway's agents stay)."""
+        """Cancel pending requeues and the sweep (the app is stopping; another gateway's agents stay)."""
         for task in self.background:
             task.cancel()
         await asyncio.gather(*self.background, return_exceptions=True)

@@ -76,6 +76,11 @@ def agent_conversations_key(username: str) -> str:
     return f"{PREFIX}:agent-conversations:{username}"
 
 
+def agent_tokens_key(username: str) -> str:
+    """Set of the hashes of an agent's live session tokens, so they can all be revoked."""
+    return f"{PREFIX}:agent-tokens:{username}"
+
+
 def online_agents_key() -> str:
     """Set of usernames whose status is online with at least one console open."""
     return f"{PREFIX}:agents-online"

@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     agent_grace_s: float = Field(
         30.0, description="Seconds an agent's console may be gone before their chats return to the queue."
     )
+    agent_token_recheck_s: float = Field(
+        30.0, description="Seconds between re-checks of open consoles' tokens: a revoked one ends its socket."
+    )
     metrics_token: str = Field(
         "",
         description="Bearer token Prometheus must send to read /metrics. Empty: only a scraper on this machine may"

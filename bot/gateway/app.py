@@ -108,6 +108,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[HANDOFF] = HandoffService(parts)
     app[DESK] = AgentDesk(parts)
     app[DIALOGUE] = Dialogue(store, rasa, settings.session_secret, app[HANDOFF], app[INBOX], app[ANALYTICS])
+    app[AGENT_SOCKET].start()
     yield
     await app[TRAINING].stop()
     await app[AGENT_SOCKET].stop()
@@ -196,7 +197,9 @@ def create_app(settings: Settings) -> web.Application:
         settings.trusted_proxy_networks,
     )
     app[AGENT_SOCKET] = AgentNamespace(
-        lambda: AgentServices(app[DESK], app[HANDOFF], app[AGENTS]), settings.agent_grace_s
+        lambda: AgentServices(app[DESK], app[HANDOFF], app[AGENTS]),
+        settings.agent_grace_s,
+        settings.agent_token_recheck_s,
     )
     sio.register_namespace(customers)
     sio.register_namespace(app[AGENT_SOCKET])

@@ -2,20 +2,25 @@
 
 Passwords are hashed with argon2 (argon2-cffi), off the event loop, and
 guessing is limited by :mod:`bot.staff.login_guard`. A login gives a random
-token; only its SHA-256 is stored, with an expiry. Create accounts with::
+token; only its SHA-256 is stored, with an expiry. Changing a password,
+disabling or removing an account revokes every token of it; open console
+sockets re-check theirs (``handoff.agent_socket``). Manage accounts with::
 
-    .venv/bin/python -m bot.staff.accounts add anna --role agent --display-name "Anna"
+    .venv/bin/python -m bot.staff passwd anna
+    .venv/bin/python -m bot.staff disable anna
+    .venv/bin/python -m bot.staff enable anna
+    .venv/bin/python -m bot.staff remove anna
+
+Create them with::
+
+    .venv/bin/python -m bot.staff add anna --role agent --display-name "Anna"
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import getpass
 import hashlib
 import re
 import secrets
-import sys
 from dataclasses import dataclass
 from typing import Final
 
@@ -25,11 +30,25 @@ from bot.core import keys
 from bot.core.agent_protocol import AgentRole, AgentStatus
 from bot.staff.login_guard import LoginBusy, LoginGuard, TooManyLoginFailures, hash_password
 
-__all__ = ["Agent", "AgentDirectory", "LoginBusy", "LoginRefused", "TooManyLoginFailures"]
+__all__ = ["Agent", "AgentDirectory", "LoginBusy", "LoginRefused", "TooManyLoginFailures", "UnknownAccount"]
 
 TOKEN_TTL_S: Final = 12 * 3600
 DEFAULT_CAPACITY: Final = 3
 USERNAME_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,31}$")
+
+
+DISABLED_FIELD: Final = "disabled"
+FIELDS_FOR_LOGIN: Final = ("password_hash", DISABLED_FIELD)
+MIN_PASSWORD_CHARS: Final = 8
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise ValueError(f"password: at least {MIN_PASSWORD_CHARS} characters")
+
+
+class UnknownAccount(ValueError):
+    """No account has that username."""
 
 
 class LoginRefused(Exception):
@@ -69,8 +88,7 @@ class AgentDirectory:
     ) -> Agent:
         if not USERNAME_PATTERN.match(username):
             raise ValueError("username: 2-32 of a-z 0-9 _ . - starting with a letter or digit")
-        if len(password) < 8:
-            raise ValueError("password: at least 8 characters")
+        _check_password(password)
         agent = Agent(username, display_name or username.capitalize(), role, capacity)
         password_hash = await hash_password(password)
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -97,14 +115,18 @@ class AgentDirectory:
 
     async def login(self, username: str, password: str, address: str) -> tuple[str, Agent]:
         """A new session token for valid credentials."""
-        stored = _text(await self.redis.hget(keys.agent_key(username), "password_hash"))
-        if not await self.guard.check(username, address, stored, password):
+        stored, disabled = (_text(v) for v in await self.redis.hmget(keys.agent_key(username), FIELDS_FOR_LOGIN))
+        if not await self.guard.check(username, address, stored, password) or disabled:
             raise LoginRefused()
         agent = await self.get(username)
         if agent is None:
             raise LoginRefused()
         token = secrets.token_urlsafe(32)
-        await self.redis.set(keys.agent_token_key(_token_hash(token)), username, ex=TOKEN_TTL_S)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(keys.agent_token_key(_token_hash(token)), username, ex=TOKEN_TTL_S)
+            pipe.sadd(keys.agent_tokens_key(username), _token_hash(token))
+            pipe.expire(keys.agent_tokens_key(username), TOKEN_TTL_S)
+            await pipe.execute()
         return token, agent
 
     async def agent_for_token(self, token: object) -> Agent | None:
@@ -112,10 +134,50 @@ class AgentDirectory:
         if not isinstance(token, str) or not 20 <= len(token) <= 100:
             return None
         username = _text(await self.redis.get(keys.agent_token_key(_token_hash(token))))
-        return await self.get(username) if username else None
+        if not username or _text(await self.redis.hget(keys.agent_key(username), DISABLED_FIELD)):
+            return None
+        return await self.get(username)
 
     async def logout(self, token: str) -> None:
-        await self.redis.delete(keys.agent_token_key(_token_hash(token)))
+        token_hash = _token_hash(token)
+        username = _text(await self.redis.getdel(keys.agent_token_key(token_hash)))
+        if username:
+            await self.redis.srem(keys.agent_tokens_key(username), token_hash)
+
+    async def revoke_tokens(self, username: str) -> int:
+        """End every session of the account; how many there were."""
+        hashes = [_text(h) for h in await self.redis.smembers(keys.agent_tokens_key(username))]
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for token_hash in hashes:
+                pipe.delete(keys.agent_token_key(token_hash))
+            pipe.delete(keys.agent_tokens_key(username))
+            await pipe.execute()
+        return len(hashes)
+
+    async def set_password(self, username: str, password: str) -> None:
+        """A new password; every session of the account ends."""
+        _check_password(password)
+        if not await self.redis.exists(keys.agent_key(username)):
+            raise UnknownAccount(username)
+        await self.redis.hset(keys.agent_key(username), "password_hash", await hash_password(password))
+        await self.revoke_tokens(username)
+
+    async def set_disabled(self, username: str, disabled: bool) -> None:
+        """A disabled account cannot sign in, and its sessions end."""
+        if not await self.redis.exists(keys.agent_key(username)):
+            raise UnknownAccount(username)
+        await self.redis.hset(keys.agent_key(username), DISABLED_FIELD, "1" if disabled else "")
+        if disabled:
+            await self.revoke_tokens(username)
+
+    async def remove(self, username: str) -> None:
+        """Delete the account and end its sessions (its transcripts and analytics stay)."""
+        await self.revoke_tokens(username)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(keys.agent_key(username))
+            pipe.srem(keys.agents_key(), username)
+            pipe.srem(keys.online_agents_key(), username)
+            await pipe.execute()
 
     async def socket_connected(self, username: str, status: AgentStatus = AgentStatus.ONLINE) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -163,38 +225,3 @@ class AgentDirectory:
 
     async def online_count(self) -> int:
         return int(await self.redis.scard(keys.online_agents_key()))
-
-
-async def _add_from_cli(args: argparse.Namespace) -> None:
-    from bot.core.settings import get_settings
-
-    settings = get_settings()
-    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
-    redis = Redis.from_url(settings.effective_redis_url)
-    try:
-        agent = await AgentDirectory(redis).add(
-            args.username, password, AgentRole(args.role), args.display_name, args.capacity
-        )
-    finally:
-        await redis.aclose()
-    print(f"added {agent.role.value} {agent.username} ({agent.display_name})")
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bot.staff.accounts", description="Manage agent accounts.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    add = commands.add_parser("add", help="create or update an agent account")
-    add.add_argument("username")
-    add.add_argument("--role", choices=[r.value for r in AgentRole], default=AgentRole.AGENT.value)
-    add.add_argument("--display-name", default="", help="name customers see (default: the username)")
-    add.add_argument("--capacity", type=int, default=DEFAULT_CAPACITY, help="concurrent conversations")
-    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    args = parser.parse_args(argv)
-    try:
-        asyncio.run(_add_from_cli(args))
-    except ValueError as error:
-        parser.error(str(error))
-
-
-if __name__ == "__main__":
-    main()

@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 from bot.core import keys
 from bot.core.agent_protocol import AgentRole
+from bot.staff.accounts import AgentDirectory
 from bot.supervisor.stack import Stack
 from tests.helpers import AgentClient, CustomerClient, GatewayProcess
 
@@ -234,3 +235,23 @@ async def test_supervisor_reassigns_and_agents_cannot(customer: CustomerClient, 
         assert roster["ken"]["status"] == "online" and roster["ken"]["display_name"] == "Ken"
         async with http.get(roster_url, headers={"Authorization": f"Bearer {judy.token}"}) as response:
             assert response.status == 403
+
+
+async def test_a_revoked_account_loses_its_open_consoles(
+    make_agent: Callable[..., Awaitable[AgentClient]], stack_redis: Redis
+) -> None:
+    busy = await make_agent("revoked_busy")
+    idle = await make_agent("revoked_idle")
+    ended = {"busy": asyncio.Event(), "idle": asyncio.Event()}
+    for name, client in (("busy", busy), ("idle", idle)):
+        client.sio.on("disconnect", lambda *_, name=name: ended[name].set(), namespace="/agent")
+    assert (await busy.call("set_status", {"status": "online"}))["ok"]
+    agents = AgentDirectory(stack_redis)
+    await agents.set_disabled("revoked_busy", True)
+    refused = await busy.call("set_status", {"status": "online"})
+    assert refused["ok"] is False and refused["error"] == "unauthorized"
+    await agents.set_password("revoked_idle", "a brand new password")
+    # Neither console sends anything now: the gateway's re-check (every AGENT_TOKEN_RECHECK_S) ends both.
+    await asyncio.wait_for(asyncio.gather(ended["busy"].wait(), ended["idle"].wait()), 15)
+    with pytest.raises(PermissionError):
+        await AgentClient(busy.url).login("revoked_busy", "a long test password")

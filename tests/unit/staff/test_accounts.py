@@ -6,7 +6,7 @@ from redis.asyncio import Redis
 from bot.core import keys
 from bot.core.agent_protocol import AgentRole
 from bot.staff import login_guard
-from bot.staff.accounts import AgentDirectory, LoginBusy, LoginRefused, TooManyLoginFailures
+from bot.staff.accounts import AgentDirectory, LoginBusy, LoginRefused, TooManyLoginFailures, UnknownAccount
 from tests.helpers import as_text
 
 
@@ -99,3 +99,35 @@ async def test_presence_counts_sockets(redis_client: Redis) -> None:
     assert await agents.socket_disconnected("anna") == 1
     assert await agents.socket_disconnected("anna") == 0
     assert await agents.online_count() == 0
+
+
+async def test_a_new_password_disabling_or_removing_ends_every_session(redis_client: Redis) -> None:
+    agents = AgentDirectory(redis_client)
+    await agents.add("anna", "correct horse", AgentRole.AGENT)
+    laptop, _ = await agents.login("anna", "correct horse", "10.0.0.1")
+    phone, _ = await agents.login("anna", "correct horse", "10.0.0.2")
+    await agents.set_password("anna", "battery staple")
+    assert await agents.agent_for_token(laptop) is None and await agents.agent_for_token(phone) is None
+    with pytest.raises(LoginRefused):
+        await agents.login("anna", "correct horse", "10.0.0.1")
+    token, _ = await agents.login("anna", "battery staple", "10.0.0.1")
+    await agents.set_disabled("anna", True)
+    assert await agents.agent_for_token(token) is None
+    with pytest.raises(LoginRefused):
+        await agents.login("anna", "battery staple", "10.0.0.1")
+    await agents.set_disabled("anna", False)
+    token, _ = await agents.login("anna", "battery staple", "10.0.0.1")
+    await agents.remove("anna")
+    assert await agents.agent_for_token(token) is None and await agents.get("anna") is None
+    with pytest.raises(UnknownAccount):
+        await agents.set_password("anna", "whatever long")
+
+
+async def test_logout_ends_one_session_only(redis_client: Redis) -> None:
+    agents = AgentDirectory(redis_client)
+    await agents.add("anna", "correct horse", AgentRole.AGENT)
+    laptop, _ = await agents.login("anna", "correct horse", "10.0.0.1")
+    phone, _ = await agents.login("anna", "correct horse", "10.0.0.2")
+    await agents.logout(laptop)
+    assert await agents.agent_for_token(laptop) is None and await agents.agent_for_token(phone) is not None
+    assert await agents.revoke_tokens("anna") == 1
