@@ -19,11 +19,10 @@ from pathlib import Path
 
 import aiohttp
 
+from benchmarks.common import bench_settings
 from bot.core.languages import SUPPORTED_LANGUAGES
-from bot.core.paths import MODELS_DIR
-from bot.core.settings import Settings
 from bot.supervisor.stack import Stack
-from tests.helpers import CustomerClient, free_port
+from tests.helpers import CustomerClient
 
 MESSAGES = ["where is my parcel", "سفارشم کجاست", "Ինչպե՞ս հետևել իմ ծանրոցին", "boleh bayar guna paypal?"]
 LANGUAGES = list(SUPPORTED_LANGUAGES)
@@ -37,19 +36,7 @@ def summary(name: str, times: list[float]) -> str:
 
 async def run(count: int) -> None:
     with tempfile.TemporaryDirectory() as var_dir:
-        settings = Settings(
-            private_redis_port=free_port(),
-            gateway_port=free_port(),
-            rasa_port=free_port(),
-            action_port=free_port(),
-            var_dir=Path(var_dir),
-            models_dir=MODELS_DIR,
-            address_messages_per_minute=1_000_000,
-            session_messages_per_minute=1_000_000,
-            connections_per_minute=1_000_000,
-            sessions_per_minute=1_000_000,
-            address_events_per_minute=1_000_000,
-        )
+        settings = bench_settings(Path(var_dir))
         stack = Stack(settings, log_dir=Path(var_dir) / "logs")
         await stack.start()
         try:

@@ -23,10 +23,9 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.core.paths import MODELS_DIR
-from bot.core.settings import Settings
+from benchmarks.common import bench_settings
 from bot.supervisor.stack import Stack
-from tests.helpers import CustomerClient, free_port
+from tests.helpers import CustomerClient
 
 BURST = 300
 
@@ -90,17 +89,7 @@ async def turns_during_bursts(
 
 async def run(count: int) -> None:
     with tempfile.TemporaryDirectory() as var_dir:
-        settings = Settings(
-            private_redis_port=free_port(),
-            gateway_port=free_port(),
-            rasa_port=free_port(),
-            action_port=free_port(),
-            var_dir=Path(var_dir),
-            models_dir=MODELS_DIR,
-            session_messages_per_minute=1_000_000,
-            address_messages_per_minute=1_000_000,
-            trusted_proxies="127.0.0.1",
-        )
+        settings = bench_settings(Path(var_dir), trusted_proxies="127.0.0.1")
         stack = Stack(settings, log_dir=Path(var_dir) / "logs")
         await stack.start()
         url = f"http://127.0.0.1:{settings.gateway_port}"

@@ -31,7 +31,7 @@ from bot.nlu.rasa_client import AssistantUnavailable
 from bot.staff.accounts import Agent
 from bot.trainer.inbox import InboxReason
 from handoff.canned import canned_answers
-from handoff.parts import HandoffParts
+from handoff.parts import UsesHandoffParts
 from handoff.queue import ClaimResult
 
 __all__ = ["AgentDesk"]
@@ -39,16 +39,8 @@ __all__ = ["AgentDesk"]
 log = logging.getLogger(__name__)
 
 
-class AgentDesk:
-    def __init__(self, parts: HandoffParts) -> None:
-        self.store = parts.store
-        self.queue = parts.queue
-        self.agents = parts.agents
-        self.notify = parts.notify
-        self.tickets = parts.tickets
-        self.inbox = parts.inbox
-        self.guesses = parts.guesses
-        self.analytics = parts.analytics
+class AgentDesk(UsesHandoffParts):
+    """Claim, reassign, reply, note, typing, resolve or hand back, flag, and read conversations."""
 
     async def claim(self, agent: Agent, conversation_id: str | None) -> dict[str, Any]:
         """Take a waiting conversation (``None``: the next in line)."""

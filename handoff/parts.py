@@ -20,7 +20,7 @@ from handoff.notify import Emitter, HandoffNotifier
 from handoff.queue import HandoffQueue
 from handoff.tickets import OfflineTickets
 
-__all__ = ["Guesser", "HandoffParts"]
+__all__ = ["Guesser", "HandoffParts", "UsesHandoffParts"]
 
 #: Asks the model for its best guesses for a text (``RasaClient.guesses``).
 Guesser = Callable[[str], Awaitable[list[dict[str, Any]]]]
@@ -56,3 +56,17 @@ class HandoffParts:
         queue = HandoffQueue(redis)
         notifier = HandoffNotifier(sio, store, queue, agents, hours)
         return cls(store, queue, agents, notifier, OfflineTickets(redis), inbox, guesses, analytics)
+
+
+class UsesHandoffParts:
+    """The service and the desk: each works on the same parts."""
+
+    def __init__(self, parts: HandoffParts) -> None:
+        self.store = parts.store
+        self.queue = parts.queue
+        self.agents = parts.agents
+        self.notify = parts.notify
+        self.tickets = parts.tickets
+        self.inbox = parts.inbox
+        self.guesses = parts.guesses
+        self.analytics = parts.analytics

@@ -25,7 +25,7 @@ from bot.core.logs import log_fields
 from bot.core.signals import HandoffSignal
 from bot.core.text import clean_text
 from bot.trainer.inbox import InboxReason
-from handoff.parts import HandoffParts
+from handoff.parts import UsesHandoffParts
 from handoff.tickets import TicketRefused, TooManyTickets, parse_ticket
 
 __all__ = ["CustomerMessage", "HandoffService"]
@@ -47,17 +47,8 @@ class CustomerMessage:
     low_confidence: bool = False
 
 
-class HandoffService:
+class HandoffService(UsesHandoffParts):
     """Into the queue (:meth:`request`, :meth:`agent_gone`) and the customer's side of a handoff."""
-
-    def __init__(self, parts: HandoffParts) -> None:
-        self.store = parts.store
-        self.queue = parts.queue
-        self.agents = parts.agents
-        self.notify = parts.notify
-        self.tickets = parts.tickets
-        self.inbox = parts.inbox
-        self.analytics = parts.analytics
 
     # --- into the queue: the one door ----------------------------------
     async def request(
