@@ -111,6 +111,11 @@ def inbox_order_key() -> str:
     return f"{PREFIX}:nlu-inbox:order"
 
 
+def inbox_count_key(conversation_id: str) -> str:
+    """Counter, expiring: inbox items one conversation brought in today (capped against floods)."""
+    return f"{PREFIX}:nlu-inbox:count:{conversation_id}"
+
+
 def inbox_seen_key(item_id: str) -> str:
     """String, expiring: the message was put in the inbox once already."""
     return f"{PREFIX}:nlu-inbox:seen:{item_id}"

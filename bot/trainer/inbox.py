@@ -26,6 +26,7 @@ __all__ = ["InboxItem", "InboxReason", "NluInbox"]
 
 #: The oldest items are dropped beyond this many: the inbox is a work list, not an archive.
 MAX_ITEMS: Final = 5000
+MAX_ITEMS_PER_CONVERSATION: Final = 10
 MAX_GUESSES: Final = 5
 
 
@@ -121,12 +122,24 @@ class NluInbox:
         # second trigger for the same message does not bring it back.
         if not await self.redis.set(keys.inbox_seen_key(item.item_id), 1, nx=True, ex=30 * 24 * 3600):
             return None
+        if reason is not InboxReason.FLAGGED and not await self._within_share(conversation_id):
+            return None
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(keys.inbox_items_key(), item.item_id, item.to_json())
             pipe.zadd(keys.inbox_order_key(), {item.item_id: item.created_at})
             await pipe.execute()
         await self._trim()
         return item
+
+    async def _within_share(self, conversation_id: str) -> bool:
+        """One conversation brings at most :data:`MAX_ITEMS_PER_CONVERSATION` a day (agents' flags aside),
+        so a script cannot push real customers' messages out of the inbox."""
+        key = keys.inbox_count_key(conversation_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, 24 * 3600, nx=True)
+            count, _ = await pipe.execute()
+        return int(count) <= MAX_ITEMS_PER_CONVERSATION
 
     async def _trim(self) -> None:
         excess = await self.redis.zcard(keys.inbox_order_key()) - self.max_items

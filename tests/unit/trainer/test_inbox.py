@@ -6,7 +6,7 @@ import asyncio
 
 from redis.asyncio import Redis
 
-from bot.trainer.inbox import InboxReason, NluInbox, clean_guesses
+from bot.trainer.inbox import MAX_ITEMS_PER_CONVERSATION, InboxReason, NluInbox, clean_guesses
 
 
 async def add(inbox: NluInbox, seq: int, text: str = "kedai buka pukul berapa", **extra: object) -> object:
@@ -77,3 +77,16 @@ def test_guesses_from_outside_are_checked() -> None:
     ]
     assert clean_guesses(raw) == [{"name": "greet", "confidence": 0.5}, {"name": "x" * 100, "confidence": 0.1}]
     assert clean_guesses("not a list") == []
+
+
+async def test_one_conversation_cannot_flood_the_inbox_but_agents_flags_always_count(redis_client: Redis) -> None:
+    inbox = NluInbox(redis_client)
+    for seq in range(1, MAX_ITEMS_PER_CONVERSATION + 3):
+        await inbox.add(
+            text=f"zzq {seq}", language="en", reason=InboxReason.LOW_CONFIDENCE, conversation_id="bot", seq=seq
+        )
+    await inbox.add(text="real", language="hy", reason=InboxReason.LOW_CONFIDENCE, conversation_id="person", seq=1)
+    flagged = await inbox.add(text="flag", language="en", reason=InboxReason.FLAGGED, conversation_id="bot", seq=99)
+    assert flagged is not None
+    by_conversation = [item.conversation_id for item in await inbox.items()]
+    assert by_conversation.count("bot") == MAX_ITEMS_PER_CONVERSATION + 1 and "person" in by_conversation
