@@ -2,9 +2,11 @@
 
 Every socket is authenticated at connect with the token from
 ``POST /api/agent/login``; without a valid one the connection is refused.
-The token is checked again on every request, and every
-``recheck_s`` for idle sockets: a password change, a disabled or
-removed account, or a sign-out elsewhere ends the socket.
+The token is checked again on every request. Every ``heartbeat_s`` the
+gateway beats for each of its open sockets (``bot.staff.presence``),
+re-checks their tokens (a password change, a disabled or removed account or a
+sign-out elsewhere ends the socket), and requeues the chats of agents whose
+consoles all vanished, also those of a gateway that died.
 Each request event is one ``on_<event>`` method that parses its payload with
 :mod:`bot.core.agent_protocol`, calls one method of the desk or the service,
 and answers through the socket.io acknowledgement; a refused request answers
@@ -48,7 +50,7 @@ log = logging.getLogger(__name__)
 
 AGENT_FIELD = "agent"
 TOKEN_FIELD = "token"
-DEFAULT_TOKEN_RECHECK_S: Final = 30.0
+DEFAULT_HEARTBEAT_S: Final = 30.0
 #: socket.io's own events, dispatched as usual; every other event is a console request.
 LIFECYCLE_EVENTS = frozenset({"connect", "disconnect"})
 
@@ -62,16 +64,17 @@ class AgentServices:
 
 class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     def __init__(
-        self, services: Callable[[], AgentServices], grace_s: float, recheck_s: float = DEFAULT_TOKEN_RECHECK_S
+        self, services: Callable[[], AgentServices], grace_s: float, heartbeat_s: float = DEFAULT_HEARTBEAT_S
     ) -> None:
         super().__init__(AGENT_NAMESPACE)
         self._services = services
         self.grace_s = grace_s
-        self.recheck_s = recheck_s
+        self.heartbeat_s = heartbeat_s
         #: Requeues waiting for an agent's grace period, and the token sweep; cancelled when the app stops.
         self.background: set[asyncio.Task[None]] = set()
-        #: This process's console sockets and their tokens (one entry per open socket).
+        #: This process's console sockets: their tokens and agents (one entry per open socket).
         self.tokens: dict[str, str] = {}
+        self.usernames: dict[str, str] = {}
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         """Requests get the signed-in agent, and a refusal becomes the acknowledgement."""
@@ -104,24 +107,32 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await self.disconnect(sid)
 
     def start(self) -> None:
-        """Start re-checking idle sockets' tokens."""
-        self._keep(asyncio.create_task(self._sweep()))
+        """Start the heartbeat."""
+        self._keep(asyncio.create_task(self._beat_forever()))
 
-    async def _sweep(self) -> None:
+    async def _beat_forever(self) -> None:
         while True:
-            await asyncio.sleep(self.recheck_s)
-            await self.recheck_tokens()
+            await asyncio.sleep(self.heartbeat_s)
+            try:
+                await self.beat()
+            except RedisError as error:
+                log.warning("heartbeat skipped: redis: %s", error)
+
+    async def beat(self) -> None:
+        """Keep this process's sockets alive, end revoked ones, requeue vanished agents' chats."""
+        services = self._services()
+        await services.agents.presence.heartbeat(
+            [(self.usernames[sid], sid) for sid in list(self.tokens) if sid in self.usernames]
+        )
+        await self.recheck_tokens()
+        await services.service.requeue_vanished_agents(self.grace_s)
 
     async def recheck_tokens(self) -> None:
         """End every socket of this process whose token was revoked or expired."""
         agents = self._services().agents
         for sid, token in list(self.tokens.items()):
-            try:
-                if await agents.agent_for_token(token) is None:
-                    await self._end(sid, "token revoked")
-            except RedisError as error:
-                log.warning("token re-check skipped: redis: %s", error)
-                return
+            if await agents.agent_for_token(token) is None:
+                await self._end(sid, "token revoked")
 
     def _keep(self, task: asyncio.Task[None]) -> None:
         self.background.add(task)
@@ -137,11 +148,12 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise socketio.exceptions.ConnectionRefusedError(AgentErrorCode.FORBIDDEN.value)
         await self.save_session(sid, {AGENT_FIELD: agent.username})
         self.tokens[sid] = auth["token"]
+        self.usernames[sid] = agent.username
         await self.enter_room(sid, AGENTS_ROOM)
         await self.enter_room(sid, agent_room(agent.username))
         if agent.role is AgentRole.SUPERVISOR:
             await self.enter_room(sid, SUPERVISORS_ROOM)
-        await services.agents.socket_connected(agent.username)
+        await services.agents.presence.socket_connected(agent.username, sid)
         log.info("agent connected", extra=log_fields(agent=agent.username))
         mine = await services.desk.my_conversations(agent)
         await self.emit(AgentEvent.MY_CONVERSATIONS, my_conversations_payload(mine), to=sid)
@@ -149,6 +161,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         self.tokens.pop(sid, None)
+        self.usernames.pop(sid, None)
         try:
             username = (await self.get_session(sid)).get(AGENT_FIELD)
         except KeyError:
@@ -156,7 +169,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if not isinstance(username, str):
             return
         services = self._services()
-        remaining = await services.agents.socket_disconnected(username)
+        remaining = await services.agents.presence.socket_disconnected(username, sid)
         log.info("agent disconnected", extra=log_fields(agent=username, sockets_left=remaining))
         if remaining == 0:
             self._keep(asyncio.create_task(services.service.agent_gone(username, self.grace_s)))
@@ -178,7 +191,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if status not in (AgentStatus.ONLINE, AgentStatus.AWAY):
             raise AgentRequestError(AgentErrorCode.BAD_REQUEST, "status is online or away")
         services = self._services()
-        await services.agents.set_status(agent.username, AgentStatus(status))
+        await services.agents.presence.set_status(agent.username, AgentStatus(status))
         await services.service.notify.queue_changed()
         return {"ok": True, "status": status}
 

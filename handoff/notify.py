@@ -57,7 +57,7 @@ class HandoffNotifier:
 
     async def team_available(self) -> bool:
         """Within business hours, with at least one agent online."""
-        return self.hours.is_open() and await self.agents.online_count() > 0
+        return self.hours.is_open() and await self.agents.presence.online_count() > 0
 
     async def to_customer(self, conversation_id: str, event: CustomerEvent, payload: Any) -> None:
         await self.sio.emit(event, payload, room=conversation_room(conversation_id))
@@ -76,7 +76,7 @@ class HandoffNotifier:
         """Send agents the queue, and every waiting customer their place in it."""
         waiting = await self.queue.waiting()
         available = await self.team_available()
-        online = await self.agents.online_count()
+        online = await self.agents.presence.online_count()
         per_position = await self.queue.wait_per_position_s()
         items = []
         for position, item in enumerate(waiting, start=1):

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from redis.exceptions import RedisError
 
+from bot.core import keys
 from bot.core.agent_protocol import AgentEvent, customer_typing_payload
 from bot.core.conversations import ConversationState, Sender, TranscriptEntry
 from bot.core.customer_protocol import handoff_assigned_payload
@@ -97,7 +99,7 @@ class HandoffService(UsesHandoffParts):
     async def agent_gone(self, username: str, grace_s: float) -> None:
         """After ``grace_s`` without a console open, the agent's chats go back to the front of the queue."""
         await asyncio.sleep(grace_s)
-        if await self.agents.open_sockets(username) > 0:
+        if await self.agents.presence.open_sockets(username) > 0:
             log.info("agent came back", extra=log_fields(agent=username))
             return
         assigned = await self.queue.assigned_to(username)
@@ -112,6 +114,25 @@ class HandoffService(UsesHandoffParts):
             if await self.queue.requeue_front(conversation_id, username):
                 log.warning("requeued", extra=log_fields(conversation=conversation_id, agent=username))
         await self.notify.queue_changed()
+
+    async def requeue_vanished_agents(self, grace_s: float) -> int:
+        """Requeue the chats of agents with no live console for ``grace_s``: also those whose
+        gateway died, which never saw them disconnect. One gateway at a time; how many agents."""
+        if not await self.store.redis.set(keys.presence_sweep_lock_key(), "1", nx=True, ex=5):
+            return 0
+        presence, vanished = self.agents.presence, 0
+        now = time.time()
+        for username in await self.agents.usernames():
+            if not await self.queue.assigned_to(username) or await presence.open_sockets(username) > 0:
+                continue
+            last_seen = await presence.last_seen(username)
+            if last_seen is not None and now - last_seen < grace_s:
+                continue  # a reload, or the disconnect's own grace period is still running
+            log.warning("agent vanished", extra=log_fields(agent=username))
+            await self.agent_gone(username, 0)
+            vanished += 1
+        await presence.online_count()  # drops the vanished from the online set
+        return vanished
 
     # --- the customer's side -------------------------------------------
     async def customer_entry(self, conversation_id: str, seq: int) -> None:

@@ -62,7 +62,7 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         rasa_token="test-rasa-token",
         rasa_timeout_s=15.0,
         agent_grace_s=1.0,
-        agent_token_recheck_s=1.0,
+        agent_heartbeat_s=1.0,
         # Every test client comes from 127.0.0.1: the per-address limits are
         # tested on a gateway of their own (tests/integration/test_abuse.py).
         address_messages_per_minute=100_000,

@@ -151,7 +151,7 @@ class GatewayProcess:
             "RASA_TOKEN": settings.rasa_token,
             "ACTION_SERVER_URL": settings.resolved_action_server_url,
             "SESSION_SECRET": settings.session_secret,
-            "AGENT_TOKEN_RECHECK_S": str(settings.agent_token_recheck_s),
+            "AGENT_HEARTBEAT_S": str(settings.agent_heartbeat_s),
             # Rate counters live in Redis, per address: every test client is 127.0.0.1.
             "ADDRESS_MESSAGES_PER_MINUTE": str(settings.address_messages_per_minute),
             "CONNECTIONS_PER_MINUTE": str(settings.connections_per_minute),

@@ -67,8 +67,18 @@ def agent_token_key(token_hash: str) -> str:
 
 
 def agent_presence_key(username: str) -> str:
-    """Hash: an agent's status and number of connected console sockets."""
+    """Hash: an agent's chosen status and when a console of theirs was last seen."""
     return f"{PREFIX}:agent-presence:{username}"
+
+
+def agent_sockets_key(username: str) -> str:
+    """Sorted set: an agent's console sockets, scored by when their heartbeat runs out."""
+    return f"{PREFIX}:agent-sockets:{username}"
+
+
+def presence_sweep_lock_key() -> str:
+    """String, expiring: one gateway at a time requeues the chats of agents who vanished."""
+    return f"{PREFIX}:presence-sweep-lock"
 
 
 def agent_conversations_key(username: str) -> str:

@@ -101,8 +101,10 @@ class Settings(BaseSettings):
     agent_grace_s: float = Field(
         30.0, description="Seconds an agent's console may be gone before their chats return to the queue."
     )
-    agent_token_recheck_s: float = Field(
-        30.0, description="Seconds between re-checks of open consoles' tokens: a revoked one ends its socket."
+    agent_heartbeat_s: float = Field(
+        30.0,
+        description="Seconds between heartbeats of open consoles, when their tokens are re-checked too (a revoked"
+        " one ends its socket); a console unheard of for three of them counts as gone, as after a gateway died.",
     )
     metrics_token: str = Field(
         "",

@@ -80,7 +80,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[HTTP] = http
     app[RASA] = rasa
     store = ConversationStore(redis, settings.session_ttl_s, settings.new_session_ttl_s)
-    agents = AgentDirectory(redis)
+    # A console unheard of for three heartbeats counts as gone (its gateway died).
+    agents = AgentDirectory(redis, presence_ttl_s=3 * settings.agent_heartbeat_s)
     app[AGENTS] = agents
     app[LIMITS] = CustomerLimits(
         per_session=RateLimiter(redis, "session", settings.session_messages_per_minute, 60),
@@ -199,7 +200,7 @@ def create_app(settings: Settings) -> web.Application:
     app[AGENT_SOCKET] = AgentNamespace(
         lambda: AgentServices(app[DESK], app[HANDOFF], app[AGENTS]),
         settings.agent_grace_s,
-        settings.agent_token_recheck_s,
+        settings.agent_heartbeat_s,
     )
     sio.register_namespace(customers)
     sio.register_namespace(app[AGENT_SOCKET])

@@ -27,8 +27,9 @@ from typing import Final
 from redis.asyncio import Redis
 
 from bot.core import keys
-from bot.core.agent_protocol import AgentRole, AgentStatus
+from bot.core.agent_protocol import AgentRole
 from bot.staff.login_guard import LoginBusy, LoginGuard, TooManyLoginFailures, hash_password
+from bot.staff.presence import DEFAULT_PRESENCE_TTL_S, AgentPresence
 
 __all__ = ["Agent", "AgentDirectory", "LoginBusy", "LoginRefused", "TooManyLoginFailures", "UnknownAccount"]
 
@@ -79,9 +80,11 @@ def _token_hash(token: str) -> str:
 class AgentDirectory:
     """Accounts, logins and presence."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, presence_ttl_s: float = DEFAULT_PRESENCE_TTL_S) -> None:
         self.redis = redis
         self.guard = LoginGuard(redis)
+        #: Who is here: console sockets and their heartbeats.
+        self.presence = AgentPresence(redis, presence_ttl_s)
 
     async def add(
         self, username: str, password: str, role: AgentRole, display_name: str = "", capacity: int = DEFAULT_CAPACITY
@@ -179,49 +182,16 @@ class AgentDirectory:
             pipe.srem(keys.online_agents_key(), username)
             await pipe.execute()
 
-    async def socket_connected(self, username: str, status: AgentStatus = AgentStatus.ONLINE) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hincrby(keys.agent_presence_key(username), "sockets", 1)
-            pipe.hset(keys.agent_presence_key(username), "status", status.value)
-            if status is AgentStatus.ONLINE:
-                pipe.sadd(keys.online_agents_key(), username)
-            await pipe.execute()
-
-    async def socket_disconnected(self, username: str) -> int:
-        """Sockets the agent still has open (0: gone, unless they come back)."""
-        remaining = int(await self.redis.hincrby(keys.agent_presence_key(username), "sockets", -1))
-        if remaining <= 0:
-            async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.hset(
-                    keys.agent_presence_key(username), mapping={"sockets": 0, "status": AgentStatus.OFFLINE.value}
-                )
-                pipe.srem(keys.online_agents_key(), username)
-                await pipe.execute()
-        return max(0, remaining)
-
-    async def open_sockets(self, username: str) -> int:
-        return int(_text(await self.redis.hget(keys.agent_presence_key(username), "sockets")) or 0)
-
-    async def set_status(self, username: str, status: AgentStatus) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(keys.agent_presence_key(username), "status", status.value)
-            if status is AgentStatus.ONLINE:
-                pipe.sadd(keys.online_agents_key(), username)
-            else:
-                pipe.srem(keys.online_agents_key(), username)
-            await pipe.execute()
-
     async def roster(self) -> list[dict[str, object]]:
         """Every agent with their status, for supervisors."""
-        usernames = sorted(_text(u) for u in await self.redis.smembers(keys.agents_key()))
         result: list[dict[str, object]] = []
-        for username in usernames:
+        for username in await self.usernames():
             agent = await self.get(username)
             if agent is None:
                 continue
-            status = _text(await self.redis.hget(keys.agent_presence_key(username), "status")) or AgentStatus.OFFLINE
-            result.append({**agent.to_public(), "status": str(status)})
+            status = await self.presence.status(username)
+            result.append({**agent.to_public(), "status": status.value})
         return result
 
-    async def online_count(self) -> int:
-        return int(await self.redis.scard(keys.online_agents_key()))
+    async def usernames(self) -> list[str]:
+        return sorted(_text(u) for u in await self.redis.smembers(keys.agents_key()))

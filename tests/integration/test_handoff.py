@@ -251,7 +251,38 @@ async def test_a_revoked_account_loses_its_open_consoles(
     refused = await busy.call("set_status", {"status": "online"})
     assert refused["ok"] is False and refused["error"] == "unauthorized"
     await agents.set_password("revoked_idle", "a brand new password")
-    # Neither console sends anything now: the gateway's re-check (every AGENT_TOKEN_RECHECK_S) ends both.
+    # Neither console sends anything now: the gateway's re-check (every AGENT_HEARTBEAT_S) ends both.
     await asyncio.wait_for(asyncio.gather(ended["busy"].wait(), ended["idle"].wait()), 15)
     with pytest.raises(PermissionError):
         await AgentClient(busy.url).login("revoked_busy", "a long test password")
+
+
+async def test_an_agents_chats_are_requeued_when_their_gateway_is_killed(
+    stack: Stack, customer: CustomerClient, agent_account: Callable[..., Awaitable[str]], stack_redis: Redis
+) -> None:
+    await agent_account("kira", "Kira")
+    second = GatewayProcess.beside(stack.settings)
+    second.start()
+    kira = AgentClient(second.url)
+    try:
+        await kira.login("kira", "a long test password")
+        await kira.connect()
+        conversation_id = await ask_for_person(customer)
+        await kira.wait_for_queue_with(conversation_id)
+        assert (await kira.call("claim", {"conversation_id": conversation_id}))["ok"]
+        assert (await customer.next("handoff_status"))["state"] == "queued"
+        while (await customer.next("handoff_status"))["state"] != "assigned":
+            pass
+        assert second.process is not None
+        second.process.kill()  # SIGKILL: no disconnect is ever seen
+        second.process.wait(10)
+        # The first gateway's heartbeat finds kira's socket run out (3 heartbeats), then the grace period.
+        status = await customer.next("handoff_status", wait_s=30)
+        assert status["state"] == "queued" and status["position"] == 1
+        transcript = [json.loads(raw) for raw in await stack_redis.lrange(keys.transcript_key(conversation_id), 0, -1)]
+        assert "kira disconnected" in transcript[-1]["text"]
+        assert not await stack_redis.sismember(keys.online_agents_key(), "kira")
+    finally:
+        await kira.sio.disconnect()
+        second.stop()
+        await stack_redis.delete(keys.handoff_queue_key())

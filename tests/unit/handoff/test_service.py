@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from redis.asyncio import Redis
 
 from bot.analytics.recorder import AnalyticsRecorder
 from bot.analytics.report import read_report
+from bot.core import keys
 from bot.core.agent_protocol import AGENT_NAMESPACE, AGENTS_ROOM, AgentEvent, AgentRole
 from bot.core.conversations import ConversationState, Sender
 from bot.core.customer_protocol import CustomerEvent, HandoffState, conversation_room
@@ -117,3 +119,21 @@ async def test_an_agent_who_vanished_loses_their_chats_to_the_front_of_the_queue
     assert [item.conversation_id for item in await service.queue.waiting()] == ["mine", "waiting"]
     [*_, note] = await service.store.transcript("mine")
     assert note.sender is Sender.SYSTEM and "anna disconnected" in note.text
+
+
+async def test_chats_of_an_agent_whose_gateway_died_are_requeued_after_the_grace(service: HandoffService) -> None:
+    service.agents.presence.ttl_s = 0.3
+    await service.agents.add("anna", "pw-anna-123", AgentRole.AGENT, "Anna")
+    await service.store.create("c1")
+    await service.request("c1", REQUEST)
+    await service.queue.claim("c1", "anna", 3)
+    await service.agents.presence.socket_connected("anna", "sid-on-dead-gateway")
+    assert await service.requeue_vanished_agents(grace_s=0.2) == 0, "her console is alive"
+    await asyncio.sleep(0.4)  # no heartbeat: the socket runs out
+    await service.store.redis.delete(keys.presence_sweep_lock_key())
+    assert await service.requeue_vanished_agents(grace_s=10) == 0, "within the grace period"
+    await asyncio.sleep(0.2)
+    await service.store.redis.delete(keys.presence_sweep_lock_key())
+    assert await service.requeue_vanished_agents(grace_s=0.5) == 1
+    assert [item.conversation_id for item in await service.queue.waiting()] == ["c1"]
+    assert await service.agents.presence.online_count() == 0

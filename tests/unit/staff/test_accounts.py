@@ -91,16 +91,6 @@ async def test_bad_accounts_are_refused(redis_client: Redis) -> None:
         await agents.add("<script>", "long enough", AgentRole.AGENT)
 
 
-async def test_presence_counts_sockets(redis_client: Redis) -> None:
-    agents = AgentDirectory(redis_client)
-    await agents.socket_connected("anna")
-    await agents.socket_connected("anna")
-    assert await agents.online_count() == 1
-    assert await agents.socket_disconnected("anna") == 1
-    assert await agents.socket_disconnected("anna") == 0
-    assert await agents.online_count() == 0
-
-
 async def test_a_new_password_disabling_or_removing_ends_every_session(redis_client: Redis) -> None:
     agents = AgentDirectory(redis_client)
     await agents.add("anna", "correct horse", AgentRole.AGENT)
