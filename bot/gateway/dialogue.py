@@ -164,6 +164,11 @@ class Dialogue:
         except AssistantUnavailable as error:
             log.warning("assistant unavailable: %s", error, extra=log_fields(**fields))
             return await self._assistant_unavailable(conversation_id, language)
+        if not replies:
+            # Every intent has a rule that answers: silence means a part failed
+            # (the action server, typically), and the customer must not wait for nothing.
+            log.warning("assistant said nothing", extra=log_fields(**fields))
+            return await self._assistant_unavailable(conversation_id, language)
         outcome = Outcome()
         for reply in replies:
             signal = parse_handoff_signal(reply.get("custom"))

@@ -85,6 +85,32 @@ async def test_assistant_not_answering_in_time_apologises_and_hands_off(stack: S
 
 
 @pytest.mark.outage
+async def test_action_server_stopped_the_customer_is_still_queued_never_promised_in_vain(
+    stack: Stack, customer: CustomerClient, stack_redis: Redis
+) -> None:
+    """Runs before the Rasa outage below (outage tests keep their order): Rasa stays up."""
+    await stack.children["actions"].stop()
+    try:
+        await customer.send("I want to talk to a person", customData={"language": "en"})
+        replies = await customer.replies_until_quiet()
+        assert "person" in replies[0]["text"]
+        status = await customer.next("handoff_status")
+        assert (status["state"], status["reason"]) == ("queued", "customer_request")
+        other = CustomerClient(customer.url)
+        try:
+            await other.connect()
+            await other.send("qwpoeiru zxmvn", customData={"language": "en"})  # the fallback is an action
+            replies = await other.replies_until_quiet()
+            assert replies[0]["text"] == customer_text("en", "assistant_unavailable")
+            assert (await other.next("handoff_status"))["reason"] == "assistant_unavailable"
+        finally:
+            await other.close()
+    finally:
+        await stack.children["actions"].start()
+        await stack_redis.delete(keys.handoff_queue_key())
+
+
+@pytest.mark.outage
 async def test_rasa_stopped_mid_conversation(
     stack: Stack, customer: CustomerClient, stack_redis: Redis, gateway_url: str
 ) -> None:

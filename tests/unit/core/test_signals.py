@@ -51,3 +51,18 @@ def test_low_confidence_notice_round_trips() -> None:
     assert parse_low_confidence(low_confidence_payload(guesses)) == guesses
     assert parse_low_confidence({"handoff": {}}) is None
     assert parse_low_confidence("text") is None
+
+
+def test_the_handoff_responses_carry_the_signal_in_every_language() -> None:
+    """So a customer is queued even when the action server is down."""
+    from ruamel.yaml import YAML
+
+    from bot.core.paths import PROJECT_ROOT
+
+    responses = YAML(typ="safe").load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    for name, reason in (
+        ("utter_handoff_request", HandoffReason.CUSTOMER_REQUEST),
+        ("utter_complain", HandoffReason.COMPLAINT),
+    ):
+        for variation in responses[name]:
+            assert parse_handoff_signal(variation.get("custom")) == HandoffSignal.for_reason(reason), name

@@ -5,6 +5,7 @@ from redis.asyncio import Redis
 
 from bot.core.conversations import ConversationState, Sender
 from bot.core.customer_protocol import UserMessage
+from bot.core.customer_text import customer_text
 from bot.core.signals import HandoffReason, HandoffSignal, low_confidence_payload
 from bot.gateway.dialogue import Dialogue, UnknownConversation
 from bot.gateway.sessions import issue_session_id
@@ -122,3 +123,10 @@ async def test_an_unreachable_inbox_does_not_cost_the_customer_the_answer(redis_
     _, outcome = await dialogue.handle_customer_message(cid, message("hmm", "en"))
     assert [r.text for r in outcome.replies] == ["Sorry?"]
     await dialogue.inbox.redis.aclose()
+
+
+async def test_an_assistant_that_says_nothing_counts_as_down(redis_client: Redis) -> None:
+    dialogue, cid = await open_dialogue(redis_client, ScriptedRasa([]))
+    _, outcome = await dialogue.handle_customer_message(cid, message("asdfgh", language="fa"))
+    assert outcome.handoff is not None and outcome.handoff.reason is HandoffReason.ASSISTANT_UNAVAILABLE
+    assert outcome.replies[0].text == customer_text("fa", "assistant_unavailable")
