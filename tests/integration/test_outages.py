@@ -16,6 +16,7 @@ from bot.core import keys
 from bot.core.customer_text import customer_text
 from bot.supervisor.stack import Stack
 from tests.helpers import CustomerClient, GatewayProcess, RedisServer, domain_responses, free_port
+from tests.integration.test_handoff_signals import low_confidence_texts
 
 
 async def test_redis_restart_mid_conversation_loses_nothing(stack: Stack, tmp_path: Path) -> None:
@@ -99,7 +100,8 @@ async def test_action_server_stopped_the_customer_is_still_queued_never_promised
         other = CustomerClient(customer.url)
         try:
             await other.connect()
-            await other.send("qwpoeiru zxmvn", customData={"language": "en"})  # the fallback is an action
+            [unsure] = await low_confidence_texts(stack, 1)
+            await other.send(unsure, customData={"language": "en"})  # the fallback is an action
             replies = await other.replies_until_quiet()
             assert replies[0]["text"] == customer_text("en", "assistant_unavailable")
             assert (await other.next("handoff_status"))["reason"] == "assistant_unavailable"
