@@ -83,6 +83,8 @@ class ProtocolErrorCode(enum.StrEnum):
     EMPTY = "message_empty"
     TOO_LONG = "message_too_long"
     SERVICE_UNAVAILABLE = "service_unavailable"
+    #: No room for a new conversation now (Redis is nearly full); existing ones go on.
+    SERVICE_BUSY = "service_busy"
     RATE_LIMITED = "rate_limited"
 
 

@@ -32,6 +32,16 @@ class Settings(BaseSettings):
     redis_wait_s: float = Field(
         5.0, description="Seconds a request waits for a free Redis connection before it is refused as unavailable."
     )
+    redis_maxmemory: str = Field(
+        "1gb",
+        description="maxmemory of the private Redis, with the noeviction policy: nothing is ever evicted silently."
+        " Set the same on your own Redis.",
+    )
+    new_session_memory_share: float = Field(
+        0.9,
+        description="New sessions are refused (service_busy) once Redis uses this share of its maxmemory, so the"
+        " conversations in progress keep room.",
+    )
     private_redis_port: int = Field(
         6399, description="Port of the private Redis started when REDIS_URL is empty (127.0.0.1 only)."
     )

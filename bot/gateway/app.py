@@ -27,6 +27,7 @@ from bot.core.settings import Settings
 from bot.gateway.customer_socket import CustomerLimits, CustomerNamespace, CustomerServices
 from bot.gateway.dialogue import Dialogue
 from bot.gateway.rate_limit import RateLimiter
+from bot.gateway.redis_memory import RedisMemory
 from bot.nlu.rasa_client import RasaClient
 from bot.staff.accounts import AgentDirectory
 from bot.staff.api import register_sign_in_routes
@@ -59,6 +60,7 @@ METRICS = web.AppKey("metrics", Metrics)
 ANALYTICS = web.AppKey("analytics", AnalyticsRecorder)
 INBOX = web.AppKey("inbox", NluInbox)
 TRAINING = web.AppKey("training", TrainingJobs)
+MEMORY = web.AppKey("memory", RedisMemory)
 
 # Engine.IO refuses packets above this size outright; messages between
 # MAX_MESSAGE_CHARS and this get a clear error event instead.
@@ -91,6 +93,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         events=RateLimiter(redis, "events", settings.address_events_per_minute, 60),
     )
     app[INBOX] = NluInbox(redis)
+    app[MEMORY] = RedisMemory(redis, settings.new_session_memory_share)
     paths = JobPaths(
         settings.training_data_dir, settings.models_dir, settings.nlu_test_dir, settings.var_dir / "evaluations"
     )
@@ -193,7 +196,7 @@ def create_app(settings: Settings) -> web.Application:
     sio.attach(app)
     app.cleanup_ctx.append(_resources)
     customers = CustomerNamespace(
-        lambda: CustomerServices(app[DIALOGUE], app[HANDOFF], app[LIMITS]),
+        lambda: CustomerServices(app[DIALOGUE], app[HANDOFF], app[LIMITS], app[MEMORY]),
         settings.max_message_chars,
         settings.trusted_proxy_networks,
     )

@@ -36,8 +36,9 @@ from bot.core.customer_text import customer_text
 from bot.core.languages import DEFAULT_LANGUAGE, Language, parse_language_tag
 from bot.core.logs import log_fields
 from bot.core.signals import HandoffReason, HandoffSignal
-from bot.gateway.dialogue import AcceptedMessage, Dialogue, UnknownConversation
+from bot.gateway.dialogue import AcceptedMessage, Dialogue, NewSessionRefused, UnknownConversation
 from bot.gateway.rate_limit import RateLimiter
+from bot.gateway.redis_memory import RedisMemory
 from handoff.service import HandoffService
 
 __all__ = ["CustomerLimits", "CustomerNamespace", "CustomerServices", "socket_address"]
@@ -69,6 +70,7 @@ class CustomerServices:
     dialogue: Dialogue
     handoff: HandoffService
     limits: CustomerLimits
+    memory: RedisMemory
 
 
 class CustomerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
@@ -107,13 +109,10 @@ class CustomerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def on_session_request(self, sid: str, data: Any = None) -> None:
         request = parse_session_request(data)
-        address = (await self.get_session(sid)).get(ADDRESS_FIELD, UNKNOWN_ADDRESS)
         try:
-            if not await self._services().limits.sessions.allow(address):
-                log.warning("session refused: rate limited")
-                await self._emit_error(sid, ProtocolErrorCode.RATE_LIMITED, request.language or DEFAULT_LANGUAGE)
-                return
             await self._start_session(sid, request.session_id, request.language)
+        except ProtocolError as error:
+            await self._emit_error(sid, error.code, request.language or DEFAULT_LANGUAGE)
         except RedisError as error:
             log.error("session_request failed: redis: %s", error)
             await self._emit_error(sid, ProtocolErrorCode.SERVICE_UNAVAILABLE, request.language or DEFAULT_LANGUAGE)
@@ -177,6 +176,9 @@ class CustomerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 await self._emit_error(sid, ProtocolErrorCode.RATE_LIMITED, language)
                 return
             accepted = await self._accept(sid, conversation_id, message)
+        except ProtocolError as error:  # no session could be opened for it; nothing stored
+            await self._emit_error(sid, error.code, language)
+            return
         except RedisError as error:
             # Nothing was acknowledged: the widget keeps the message and resends it.
             log.error("message not stored: redis: %s", error, extra=log_fields(conversation=conversation_id))
@@ -225,8 +227,18 @@ class CustomerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return await dialogue.accept_customer_message(conversation_id, message)
 
     async def _start_session(self, sid: str, requested: str | None, language: Language | None) -> str:
+        """Resume or open the socket's session; :class:`ProtocolError` when refused (rate, or no room)."""
         services = self._services()
-        opened = await services.dialogue.open_session(requested, language)
+        if not await services.limits.sessions.allow((await self.get_session(sid)).get(ADDRESS_FIELD, UNKNOWN_ADDRESS)):
+            log.warning("session refused: rate limited")
+            raise ProtocolError(ProtocolErrorCode.RATE_LIMITED)
+        try:
+            opened = await services.dialogue.open_session(
+                requested, language, new_allowed=await services.memory.has_room()
+            )
+        except NewSessionRefused:
+            log.warning("session refused: redis is nearly full")
+            raise ProtocolError(ProtocolErrorCode.SERVICE_BUSY) from None
         async with self.session(sid) as session:
             previous = session.get(SESSION_FIELD)
             session[SESSION_FIELD] = opened.session_id

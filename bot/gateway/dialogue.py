@@ -32,7 +32,7 @@ from bot.nlu.rasa_client import AssistantUnavailable, RasaClient
 from bot.trainer.inbox import InboxReason, NluInbox
 from handoff.service import CustomerMessage, HandoffService
 
-__all__ = ["AcceptedMessage", "Dialogue", "Outcome", "SessionOpened", "UnknownConversation"]
+__all__ = ["AcceptedMessage", "Dialogue", "NewSessionRefused", "Outcome", "SessionOpened", "UnknownConversation"]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,10 @@ class UnknownConversation(Exception):
     def __init__(self, conversation_id: str) -> None:
         super().__init__(conversation_id)
         self.conversation_id = conversation_id
+
+
+class NewSessionRefused(Exception):
+    """No new session now (Redis is nearly full); a session in progress may still be resumed."""
 
 
 @dataclass
@@ -95,11 +99,18 @@ class Dialogue:
         self.inbox = inbox
         self.analytics = analytics
 
-    async def open_session(self, requested_id: str | None, language: Language | None = None) -> SessionOpened:
-        """Resume ``requested_id`` if we issued it and still have it, else start a new session."""
+    async def open_session(
+        self, requested_id: str | None, language: Language | None = None, *, new_allowed: bool = True
+    ) -> SessionOpened:
+        """Resume ``requested_id`` if we issued it and still have it, else start a new session.
+
+        :class:`NewSessionRefused` when a new one would be needed and ``new_allowed`` is false.
+        """
         if requested_id and is_signed_session_id(self.session_secret, requested_id):
             if await self.store.get(requested_id) is not None:
                 return SessionOpened(requested_id, resumed=True, replaced=False)
+        if not new_allowed:
+            raise NewSessionRefused()
         session_id = issue_session_id(self.session_secret)
         await self.store.create(session_id, language or DEFAULT_LANGUAGE)
         log.info("session opened", extra=log_fields(conversation=session_id, replaced=bool(requested_id)))

@@ -163,6 +163,7 @@ class Stack:
         command = [
             redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data_dir),
             "--appendonly", "yes", "--save", "", "--protected-mode", "yes",
+            "--maxmemory", s.redis_maxmemory, "--maxmemory-policy", "noeviction",
         ]  # fmt: skip
         await self._child("redis", command, dict(os.environ)).start()
         s.redis_url = f"redis://127.0.0.1:{port}/0"

@@ -126,3 +126,36 @@ async def test_a_burst_of_wrong_logins_hashes_only_what_the_limits_allow(
             assert await attempt("anna", "correct horse") == 200, "a colleague at the same address still signs in"
     finally:
         server.stop()
+
+
+async def test_near_redis_maxmemory_new_sessions_are_refused_and_running_ones_go_on(
+    stack: Stack, own_redis: RedisServer, own_redis_client: Redis
+) -> None:
+    # New sessions stop at half of maxmemory here, so the running conversation has plenty of room left.
+    server = gateway(stack, own_redis, NEW_SESSION_MEMORY_SHARE="0.5")
+    running, newcomer = CustomerClient(server.url), CustomerClient(server.url)
+    try:
+        session_id = await running.connect()
+        used = int((await own_redis_client.info("memory"))["used_memory"])
+        await own_redis_client.config_set("maxmemory-policy", "noeviction")
+        await own_redis_client.config_set("maxmemory", int(used * 1.5))
+        await asyncio.sleep(1.2)  # the gateway's reading is cached for a second
+        await newcomer.sio.connect(server.url, transports=["websocket"])
+        await newcomer.sio.emit("session_request", {"language": "ms"})
+        error = await newcomer.next("error_message")
+        assert error["code"] == "service_busy" and "sibuk" in error["message"]
+        await newcomer.sio.emit("user_uttered", {"message": "helo", "metadata": {"language": "ms"}})
+        assert (await newcomer.next("error_message"))["code"] == "service_busy", "no session through the back door"
+        assert newcomer.queues["session_confirm"].empty()
+        await running.send("thank you")
+        assert (await running.next("message_ack"))["seq"] == 1, "the conversation in progress goes on"
+        again = CustomerClient(server.url)
+        try:
+            assert await again.connect(session_id) == session_id, "and can be resumed"
+        finally:
+            await again.close()
+    finally:
+        await own_redis_client.config_set("maxmemory", 0)
+        await running.close()
+        await newcomer.close()
+        server.stop()

@@ -7,7 +7,7 @@ from bot.core.conversations import ConversationState, Sender
 from bot.core.customer_protocol import UserMessage
 from bot.core.customer_text import customer_text
 from bot.core.signals import HandoffReason, HandoffSignal, low_confidence_payload
-from bot.gateway.dialogue import Dialogue, UnknownConversation
+from bot.gateway.dialogue import Dialogue, NewSessionRefused, UnknownConversation
 from bot.gateway.sessions import issue_session_id
 from bot.trainer.inbox import NluInbox
 from tests import fakes
@@ -130,3 +130,10 @@ async def test_an_assistant_that_says_nothing_counts_as_down(redis_client: Redis
     _, outcome = await dialogue.handle_customer_message(cid, message("asdfgh", language="fa"))
     assert outcome.handoff is not None and outcome.handoff.reason is HandoffReason.ASSISTANT_UNAVAILABLE
     assert outcome.replies[0].text == customer_text("fa", "assistant_unavailable")
+
+
+async def test_without_room_only_sessions_in_progress_are_resumed(redis_client: Redis) -> None:
+    dialogue, cid = await open_dialogue(redis_client, ScriptedRasa())
+    assert (await dialogue.open_session(cid, new_allowed=False)).resumed
+    with pytest.raises(NewSessionRefused):
+        await dialogue.open_session(None, new_allowed=False)
