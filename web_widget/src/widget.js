@@ -22,8 +22,8 @@ import { createView } from "./view/panel.js";
 const REFUSED_CODES = [ProtocolErrorCode.TOO_LONG, ProtocolErrorCode.EMPTY, ProtocolErrorCode.RATE_LIMITED, ProtocolErrorCode.MALFORMED];
 /** An error this soon after a send is taken to be about that message. */
 const REFUSAL_WINDOW_MS = 10_000;
-/** The server could not store or answer (its Redis or assistant is down): try again after this. */
-const UNAVAILABLE_CODE = ProtocolErrorCode.SERVICE_UNAVAILABLE;
+/** The server could not store or answer (its Redis or assistant is down, or it has no room for a new chat): try again after this. */
+const RETRY_CODES = [ProtocolErrorCode.SERVICE_UNAVAILABLE, ProtocolErrorCode.SERVICE_BUSY];
 const RETRY_UNAVAILABLE_MS = 5_000;
 
 function pendingMessage(item) {
@@ -222,7 +222,7 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
 
   function error(data) {
     view.showError(typeof data.message === "string" && data.message ? data.message : i18n.t("error_generic"));
-    if (data.code === UNAVAILABLE_CODE) retryLater();
+    if (RETRY_CODES.includes(data.code)) retryLater();
     if (!REFUSED_CODES.includes(data.code)) return;
     // The protocol does not say which message was refused: take the latest one
     // sent just now. It was not stored, so it must not be resent on reconnect.
