@@ -28,6 +28,7 @@ export const ProtocolErrorCode = Object.freeze({
   "EMPTY": "message_empty",
   "TOO_LONG": "message_too_long",
   "SERVICE_UNAVAILABLE": "service_unavailable",
+  "SERVICE_BUSY": "service_busy",
   "RATE_LIMITED": "rate_limited"
 });
 
