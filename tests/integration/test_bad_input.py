@@ -172,3 +172,25 @@ async def test_text_that_cannot_be_stored_as_is_is_cleaned_stored_and_answered(
     assert (await customer.next("message_ack"))["duplicate"] is True, "the resend is recognised"
     raw = await stack_redis.lindex(keys.transcript_key(str(customer.session_id)), 0)
     assert raw is not None and json.loads(raw)["text"] == "\ufffd سلام abc"
+
+
+async def test_binary_deep_and_unknown_payloads_get_an_answer_and_break_nothing(
+    customer: CustomerClient, stack_redis: Redis
+) -> None:
+    await customer.sio.emit("user_uttered", b"\x00\xff\xfe binary")
+    assert (await customer.next("error_message"))["code"] == "malformed"
+    await customer.sio.emit("user_uttered", {"message": b"\xff\xfe"})
+    assert (await customer.next("error_message"))["code"] == "malformed"
+    deep: object = "end"
+    for _ in range(200):  # as deep as python-socketio's own client will encode
+        deep = [deep]
+    await customer.sio.emit("user_uttered", {"message": "hello", "customData": {"language": "en", "x": deep}})
+    assert (await customer.next("message_ack"))["seq"] == 1, "unused metadata, however deep, does not matter"
+    await customer.replies_until_quiet()
+    await customer.sio.emit("no_such_event", {"a": 1})
+    first_session = customer.session_id
+    await customer.sio.emit("session_request", ["not", "an", "object"])
+    issued = await customer.next("session_confirm")
+    assert issued != first_session, "anything but {session_id} asks for a new session"
+    await customer.send("still here?")
+    assert (await customer.next("message_ack"))["seq"] >= 1, "the socket still works"
