@@ -72,9 +72,8 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.heartbeat_s = heartbeat_s
         #: Requeues waiting for an agent's grace period, and the token sweep; cancelled when the app stops.
         self.background: set[asyncio.Task[None]] = set()
-        #: This process's console sockets: their tokens and agents (one entry per open socket).
-        self.tokens: dict[str, str] = {}
-        self.usernames: dict[str, str] = {}
+        #: This process's console sockets: sid -> (username, token), one entry per open socket.
+        self.sockets: dict[str, tuple[str, str]] = {}
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         """Requests get the signed-in agent, and a refusal becomes the acknowledgement."""
@@ -95,7 +94,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         A revoked token is answered ``unauthorized`` (the console signs out on
         it); the re-check sweep then ends the socket.
         """
-        token = self.tokens.get(sid)
+        _, token = self.sockets.get(sid, ("", ""))
         agent = await self._services().agents.agent_for_token(token) if token else None
         if agent is None:
             raise AgentRequestError(AgentErrorCode.UNAUTHORIZED)
@@ -103,7 +102,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def _end(self, sid: str, why: str) -> None:
         log.info("agent socket ended", extra=log_fields(why=why))
-        self.tokens.pop(sid, None)
+        self.sockets.pop(sid, None)
         await self.disconnect(sid)
 
     def start(self) -> None:
@@ -121,16 +120,14 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def beat(self) -> None:
         """Keep this process's sockets alive, end revoked ones, requeue vanished agents' chats."""
         services = self._services()
-        await services.agents.presence.heartbeat(
-            [(self.usernames[sid], sid) for sid in list(self.tokens) if sid in self.usernames]
-        )
+        await services.agents.presence.heartbeat([(username, sid) for sid, (username, _) in list(self.sockets.items())])
         await self.recheck_tokens()
         await services.service.requeue_vanished_agents(self.grace_s)
 
     async def recheck_tokens(self) -> None:
         """End every socket of this process whose token was revoked or expired."""
         agents = self._services().agents
-        for sid, token in list(self.tokens.items()):
+        for sid, (_, token) in list(self.sockets.items()):
             if await agents.agent_for_token(token) is None:
                 await self._end(sid, "token revoked")
 
@@ -147,8 +144,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             # Trainers work in the trainer page; they take no chats.
             raise socketio.exceptions.ConnectionRefusedError(AgentErrorCode.FORBIDDEN.value)
         await self.save_session(sid, {AGENT_FIELD: agent.username})
-        self.tokens[sid] = auth["token"]
-        self.usernames[sid] = agent.username
+        self.sockets[sid] = (agent.username, auth["token"])
         await self.enter_room(sid, AGENTS_ROOM)
         await self.enter_room(sid, agent_room(agent.username))
         if agent.role is AgentRole.SUPERVISOR:
@@ -160,8 +156,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await services.service.notify.queue_changed()
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
-        self.tokens.pop(sid, None)
-        self.usernames.pop(sid, None)
+        self.sockets.pop(sid, None)
         try:
             username = (await self.get_session(sid)).get(AGENT_FIELD)
         except KeyError:

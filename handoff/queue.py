@@ -21,6 +21,7 @@ from typing import Any, Final
 from redis.asyncio import Redis
 
 from bot.core import keys
+from bot.core.redis_values import as_text
 from bot.core.signals import HandoffSignal
 
 # Score = (PRIORITY_SPAN - priority) * PRIORITY_WEIGHT + queued_at: every
@@ -115,12 +116,6 @@ class Waiting:
         }
 
 
-def _text(value: bytes | str | None) -> str:
-    if value is None:
-        return ""
-    return value.decode() if isinstance(value, bytes) else value
-
-
 class HandoffQueue:
     """The queue's operations; each is atomic on its own."""
 
@@ -149,7 +144,7 @@ class HandoffQueue:
     async def wait_per_position_s(self) -> float:
         """Average of recent waits, shared by the agents online: what one place in line costs."""
         raw = await self.redis.lrange(keys.recent_waits_key(), 0, -1)
-        waits = [float(_text(item)) for item in raw]
+        waits = [float(as_text(item)) for item in raw]
         per_position = sum(waits) / len(waits) if waits else DEFAULT_WAIT_PER_POSITION_S
         online = max(1, int(await self.redis.scard(keys.online_agents_key())))
         return per_position / online
@@ -162,14 +157,14 @@ class HandoffQueue:
     async def waiting(self, limit: int = 200) -> list[Waiting]:
         """The queue, first in line first."""
         members: list[bytes] = await self.redis.zrange(keys.handoff_queue_key(), 0, limit - 1)  # type: ignore[assignment]
-        ids = [_text(i) for i in members]
+        ids = [as_text(i) for i in members]
         now = time.time()
         result = []
         for conversation_id in ids:
             data = await self.redis.hmget(
                 keys.conversation_key(conversation_id), ["language", "handoff_reason", "handoff_priority", "queued_at"]
             )
-            language, reason, priority, queued_at = (_text(v) for v in data)
+            language, reason, priority, queued_at = (as_text(v) for v in data)
             result.append(
                 Waiting(conversation_id, language or "en", reason, int(priority or 1), now - float(queued_at or now))
             )
@@ -187,7 +182,7 @@ class HandoffQueue:
             args=[conversation_id, agent, now, capacity],
         )
         if result == 1:
-            queued_at = _text(await self.redis.hget(keys.conversation_key(conversation_id), "queued_at"))
+            queued_at = as_text(await self.redis.hget(keys.conversation_key(conversation_id), "queued_at"))
             if queued_at:
                 async with self.redis.pipeline(transaction=True) as pipe:
                     pipe.lpush(keys.recent_waits_key(), round(now - float(queued_at), 1))
@@ -202,7 +197,7 @@ class HandoffQueue:
             first = await self.redis.zrange(keys.handoff_queue_key(), 0, 0)
             if not first:
                 return ClaimResult.QUEUE_EMPTY, None
-            conversation_id = _text(first[0])  # type: ignore[arg-type]
+            conversation_id = as_text(first[0])  # type: ignore[arg-type]
             result = await self.claim(conversation_id, agent, capacity)
             if result is not ClaimResult.ALREADY_CLAIMED:
                 return result, conversation_id
@@ -228,13 +223,13 @@ class HandoffQueue:
         return ClaimResult.AT_CAPACITY if result == -1 else ClaimResult.ALREADY_CLAIMED
 
     async def assigned_to(self, agent: str) -> list[str]:
-        return sorted(_text(i) for i in await self.redis.smembers(keys.agent_conversations_key(agent)))
+        return sorted(as_text(i) for i in await self.redis.smembers(keys.agent_conversations_key(agent)))
 
     async def release(self, conversation_id: str, agent: str, *, resolved: bool) -> dict[str, Any] | None:
         """End the agent's part: back to the assistant, recording the episode. None if not theirs."""
         key = keys.conversation_key(conversation_id)
         fields = [
-            _text(v)
+            as_text(v)
             for v in await self.redis.hmget(key, ["state", "agent", "queued_at", "assigned_at", "handoff_reason"])
         ]
         state, owner, queued_at, assigned_at, reason = fields
@@ -257,17 +252,19 @@ class HandoffQueue:
         return episode
 
     async def episodes(self, conversation_id: str) -> list[dict[str, Any]]:
-        return [json.loads(_text(item)) for item in await self.redis.lrange(keys.episodes_key(conversation_id), 0, -1)]
+        return [
+            json.loads(as_text(item)) for item in await self.redis.lrange(keys.episodes_key(conversation_id), 0, -1)
+        ]
 
     async def record_rating(self, conversation_id: str, score: int, comment: str) -> bool:
         """Store the customer's rating on the latest resolved episode, once."""
         key = keys.conversation_key(conversation_id)
-        if _text(await self.redis.hget(key, "awaiting_rating")) != "1":
+        if as_text(await self.redis.hget(key, "awaiting_rating")) != "1":
             return False
         raw = await self.redis.lindex(keys.episodes_key(conversation_id), -1)
         if raw is None:
             return False
-        episode = json.loads(_text(raw))
+        episode = json.loads(as_text(raw))
         episode["rating"] = {"score": score, "comment": comment, "at": time.time()}
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.lset(keys.episodes_key(conversation_id), -1, json.dumps(episode, ensure_ascii=False))

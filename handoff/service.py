@@ -16,8 +16,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from redis.exceptions import RedisError
-
 from bot.core import keys
 from bot.core.agent_protocol import AgentEvent, customer_typing_payload
 from bot.core.conversations import ConversationState, Sender, TranscriptEntry
@@ -82,19 +80,16 @@ class HandoffService(UsesHandoffParts):
     ) -> None:
         if self.inbox is None:
             return
-        try:
-            await self.inbox.add(
-                text=message.text,
-                language=language or DEFAULT_LANGUAGE,
-                reason=InboxReason.LOW_CONFIDENCE if message.low_confidence else InboxReason.HANDOFF,
-                conversation_id=conversation_id,
-                seq=message.seq,
-                intents=message.intents,
-                detail=signal.reason.value,
-            )
-        except RedisError as error:
-            # The customer is in line; only the trainers miss this one.
-            log.error("not kept for trainers: redis: %s", error, extra=log_fields(conversation=conversation_id))
+        # The customer is in line; at worst only the trainers miss this one.
+        await self.inbox.keep(
+            text=message.text,
+            language=language or DEFAULT_LANGUAGE,
+            reason=InboxReason.LOW_CONFIDENCE if message.low_confidence else InboxReason.HANDOFF,
+            conversation_id=conversation_id,
+            seq=message.seq,
+            intents=message.intents,
+            detail=signal.reason.value,
+        )
 
     async def agent_gone(self, username: str, grace_s: float) -> None:
         """After ``grace_s`` without a console open, the agent's chats go back to the front of the queue."""

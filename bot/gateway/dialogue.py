@@ -11,8 +11,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from redis.exceptions import RedisError
-
 from bot.analytics.recorder import AnalyticsRecorder
 from bot.core.conversations import ConversationState, ConversationStore, Sender, TranscriptEntry
 from bot.core.customer_protocol import (
@@ -217,19 +215,15 @@ class Dialogue:
         """A message the assistant did not understand goes to the trainers' inbox."""
         if self.inbox is None:
             return
-        try:
-            await self.inbox.add(
-                text=accepted.text,
-                language=accepted.language,
-                reason=InboxReason.LOW_CONFIDENCE,
-                conversation_id=accepted.conversation_id,
-                seq=accepted.seq,
-                intents=outcome.intents,
-            )
-        except RedisError as error:
-            # The customer's answer is stored and on its way; only the trainers miss this one.
-            fields = log_fields(conversation=accepted.conversation_id)
-            log.error("not kept for trainers: redis: %s", error, extra=fields)
+        # The customer's answer is stored and on its way; at worst only the trainers miss this one.
+        await self.inbox.keep(
+            text=accepted.text,
+            language=accepted.language,
+            reason=InboxReason.LOW_CONFIDENCE,
+            conversation_id=accepted.conversation_id,
+            seq=accepted.seq,
+            intents=outcome.intents,
+        )
 
     async def handle_customer_message(
         self, conversation_id: str, message: UserMessage

@@ -28,6 +28,7 @@ from redis.asyncio import Redis
 
 from bot.core import keys
 from bot.core.agent_protocol import AgentRole
+from bot.core.redis_values import as_text
 from bot.staff.login_guard import LoginBusy, LoginGuard, TooManyLoginFailures, hash_password
 from bot.staff.presence import DEFAULT_PRESENCE_TTL_S, AgentPresence
 
@@ -67,12 +68,6 @@ class Agent:
         return {"username": self.username, "display_name": self.display_name, "role": self.role.value}
 
 
-def _text(value: bytes | str | None) -> str:
-    if value is None:
-        return ""
-    return value.decode() if isinstance(value, bytes) else value
-
-
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -109,7 +104,7 @@ class AgentDirectory:
         return agent
 
     async def get(self, username: str) -> Agent | None:
-        data = {_text(k): _text(v) for k, v in (await self.redis.hgetall(keys.agent_key(username))).items()}
+        data = {as_text(k): as_text(v) for k, v in (await self.redis.hgetall(keys.agent_key(username))).items()}
         if not data:
             return None
         return Agent(
@@ -118,7 +113,7 @@ class AgentDirectory:
 
     async def login(self, username: str, password: str, address: str) -> tuple[str, Agent]:
         """A new session token for valid credentials."""
-        stored, disabled = (_text(v) for v in await self.redis.hmget(keys.agent_key(username), FIELDS_FOR_LOGIN))
+        stored, disabled = (as_text(v) for v in await self.redis.hmget(keys.agent_key(username), FIELDS_FOR_LOGIN))
         if not await self.guard.check(username, address, stored, password) or disabled:
             raise LoginRefused()
         agent = await self.get(username)
@@ -136,20 +131,20 @@ class AgentDirectory:
         """The agent a console token belongs to, or None for a missing, forged or expired one."""
         if not isinstance(token, str) or not 20 <= len(token) <= 100:
             return None
-        username = _text(await self.redis.get(keys.agent_token_key(_token_hash(token))))
-        if not username or _text(await self.redis.hget(keys.agent_key(username), DISABLED_FIELD)):
+        username = as_text(await self.redis.get(keys.agent_token_key(_token_hash(token))))
+        if not username or as_text(await self.redis.hget(keys.agent_key(username), DISABLED_FIELD)):
             return None
         return await self.get(username)
 
     async def logout(self, token: str) -> None:
         token_hash = _token_hash(token)
-        username = _text(await self.redis.getdel(keys.agent_token_key(token_hash)))
+        username = as_text(await self.redis.getdel(keys.agent_token_key(token_hash)))
         if username:
             await self.redis.srem(keys.agent_tokens_key(username), token_hash)
 
     async def revoke_tokens(self, username: str) -> int:
         """End every session of the account; how many there were."""
-        hashes = [_text(h) for h in await self.redis.smembers(keys.agent_tokens_key(username))]
+        hashes = [as_text(h) for h in await self.redis.smembers(keys.agent_tokens_key(username))]
         async with self.redis.pipeline(transaction=True) as pipe:
             for token_hash in hashes:
                 pipe.delete(keys.agent_token_key(token_hash))
@@ -194,4 +189,4 @@ class AgentDirectory:
         return result
 
     async def usernames(self) -> list[str]:
-        return sorted(_text(u) for u in await self.redis.smembers(keys.agents_key()))
+        return sorted(as_text(u) for u in await self.redis.smembers(keys.agents_key()))

@@ -19,18 +19,13 @@ from redis.asyncio import Redis
 
 from bot.core import keys
 from bot.core.agent_protocol import AgentStatus
+from bot.core.redis_values import as_text
 
 __all__ = ["DEFAULT_PRESENCE_TTL_S", "AgentPresence"]
 
 DEFAULT_PRESENCE_TTL_S: Final = 90.0
 STATUS_FIELD: Final = "status"
 LAST_SEEN_FIELD: Final = "last_seen"
-
-
-def _text(value: bytes | str | None) -> str:
-    if value is None:
-        return ""
-    return value.decode() if isinstance(value, bytes) else value
 
 
 class AgentPresence:
@@ -82,11 +77,11 @@ class AgentPresence:
 
     async def last_seen(self, username: str) -> float | None:
         """When a console of the agent was last heard of (connected, beat or closed)."""
-        value = _text(await self.redis.hget(keys.agent_presence_key(username), LAST_SEEN_FIELD))
+        value = as_text(await self.redis.hget(keys.agent_presence_key(username), LAST_SEEN_FIELD))
         return float(value) if value else None
 
     async def status(self, username: str) -> AgentStatus:
-        value = _text(await self.redis.hget(keys.agent_presence_key(username), STATUS_FIELD))
+        value = as_text(await self.redis.hget(keys.agent_presence_key(username), STATUS_FIELD))
         if not value or await self.open_sockets(username) == 0:
             return AgentStatus.OFFLINE
         return AgentStatus(value)
@@ -102,7 +97,7 @@ class AgentPresence:
 
     async def online_count(self) -> int:
         """Agents online with a live console; whoever has none left is dropped from the online set."""
-        online = [_text(username) for username in await self.redis.smembers(keys.online_agents_key())]
+        online = [as_text(username) for username in await self.redis.smembers(keys.online_agents_key())]
         gone = [username for username in online if await self.open_sockets(username) == 0]
         if gone:
             await self.redis.srem(keys.online_agents_key(), *gone)

@@ -13,14 +13,17 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import logging
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final, cast
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from bot.core import keys
 from bot.core.languages import DEFAULT_LANGUAGE, Language, parse_language_tag
+from bot.core.logs import log_fields
 
 __all__ = ["InboxItem", "InboxReason", "NluInbox"]
 
@@ -28,6 +31,9 @@ __all__ = ["InboxItem", "InboxReason", "NluInbox"]
 MAX_ITEMS: Final = 5000
 MAX_ITEMS_PER_CONVERSATION: Final = 10
 MAX_GUESSES: Final = 5
+
+
+log = logging.getLogger(__name__)
 
 
 class InboxReason(enum.StrEnum):
@@ -130,6 +136,32 @@ class NluInbox:
             await pipe.execute()
         await self._trim()
         return item
+
+    async def keep(
+        self,
+        *,
+        text: str,
+        language: str,
+        reason: InboxReason,
+        conversation_id: str,
+        seq: int,
+        intents: object = None,
+        detail: str = "",
+    ) -> InboxItem | None:
+        """:meth:`add` where the customer must not pay for it: a Redis error is logged, not raised."""
+        try:
+            return await self.add(
+                text=text,
+                language=language,
+                reason=reason,
+                conversation_id=conversation_id,
+                seq=seq,
+                intents=intents,
+                detail=detail,
+            )
+        except RedisError as error:
+            log.error("not kept for trainers: redis: %s", error, extra=log_fields(conversation=conversation_id))
+            return None
 
     async def _within_share(self, conversation_id: str) -> bool:
         """One conversation brings at most :data:`MAX_ITEMS_PER_CONVERSATION` a day (agents' flags aside),
