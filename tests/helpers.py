@@ -85,6 +85,14 @@ class CustomerClient:
 
         return record
 
+    @property
+    def conversation_id(self) -> str:
+        """How everything but the widget names this customer's conversation."""
+        from bot.gateway.sessions import conversation_id_of
+
+        assert self.session_id, "no session yet"
+        return conversation_id_of(self.session_id)
+
     async def connect(self, session_id: str | None = None) -> str:
         await self.sio.connect(self.url, transports=["websocket"])
         await self.sio.emit("session_request", {"session_id": session_id} if session_id else {})
@@ -209,11 +217,14 @@ class AgentClient:
         self.token: str | None = None
         self.sio = socketio.AsyncClient(reconnection=False)
         self.queues: dict[str, asyncio.Queue[Any]] = {name: asyncio.Queue() for name in self.EVENTS}
+        #: Every event received, in order, as (name, payload).
+        self.received: list[tuple[str, Any]] = []
         for name in self.EVENTS:
             self.sio.on(name, self._recorder(name), namespace="/agent")
 
     def _recorder(self, name: str) -> Callable[[Any], Awaitable[None]]:
         async def record(data: Any = None) -> None:
+            self.received.append((name, data))
             await self.queues[name].put(data)
 
         return record

@@ -241,19 +241,19 @@ class CustomerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise ProtocolError(ProtocolErrorCode.SERVICE_BUSY) from None
         async with self.session(sid) as session:
             previous = session.get(SESSION_FIELD)
-            session[SESSION_FIELD] = opened.session_id
-        if previous and previous != opened.session_id:
+            session[SESSION_FIELD] = opened.conversation_id
+        if previous and previous != opened.conversation_id:
             await self.leave_room(sid, conversation_room(previous))
-        await self.enter_room(sid, conversation_room(opened.session_id))
+        await self.enter_room(sid, conversation_room(opened.conversation_id))
         await self.emit(CustomerEvent.SESSION_CONFIRM, opened.session_id, to=sid)
         if opened.resumed:
-            entries = await services.dialogue.store.transcript(opened.session_id)
+            entries = await services.dialogue.store.transcript(opened.conversation_id)
             await self.emit(CustomerEvent.HISTORY, history_payload(entries), to=sid)
             # After a reload the widget is told again where the customer stands.
-            status = await services.handoff.customer_resumed(opened.session_id)
+            status = await services.handoff.customer_resumed(opened.conversation_id)
             if status is not None:
                 await self.emit(CustomerEvent.HANDOFF_STATUS, status, to=sid)
-        return opened.session_id
+        return opened.conversation_id
 
     async def _emit_error(self, sid: str, code: ProtocolErrorCode, language: Language, **params: Any) -> None:
         text = customer_text(language, code.value, **params)

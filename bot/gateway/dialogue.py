@@ -24,7 +24,7 @@ from bot.core.customer_text import customer_text
 from bot.core.languages import DEFAULT_LANGUAGE, Language
 from bot.core.logs import log_fields
 from bot.core.signals import HandoffReason, HandoffSignal, parse_handoff_signal, parse_low_confidence
-from bot.gateway.sessions import is_signed_session_id, issue_session_id
+from bot.gateway.sessions import conversation_id_of, is_signed_session_id, issue_session_id
 from bot.nlu.language_detection import resolve_language
 from bot.nlu.rasa_client import AssistantUnavailable, RasaClient
 from bot.trainer.inbox import InboxReason, NluInbox
@@ -49,7 +49,10 @@ class NewSessionRefused(Exception):
 
 @dataclass
 class SessionOpened:
+    #: The customer's credential: sent to the widget only.
     session_id: str
+    #: The conversation's name everywhere else (:func:`conversation_id_of`).
+    conversation_id: str
     resumed: bool
     #: The client asked for a session we could not give back (forged, expired).
     replaced: bool
@@ -105,14 +108,16 @@ class Dialogue:
         :class:`NewSessionRefused` when a new one would be needed and ``new_allowed`` is false.
         """
         if requested_id and is_signed_session_id(self.session_secret, requested_id):
-            if await self.store.get(requested_id) is not None:
-                return SessionOpened(requested_id, resumed=True, replaced=False)
+            conversation_id = conversation_id_of(requested_id)
+            if await self.store.get(conversation_id) is not None:
+                return SessionOpened(requested_id, conversation_id, resumed=True, replaced=False)
         if not new_allowed:
             raise NewSessionRefused()
         session_id = issue_session_id(self.session_secret)
-        await self.store.create(session_id, language or DEFAULT_LANGUAGE)
-        log.info("session opened", extra=log_fields(conversation=session_id, replaced=bool(requested_id)))
-        return SessionOpened(session_id, resumed=False, replaced=bool(requested_id))
+        conversation_id = conversation_id_of(session_id)
+        await self.store.create(conversation_id, language or DEFAULT_LANGUAGE)
+        log.info("session opened", extra=log_fields(conversation=conversation_id, replaced=bool(requested_id)))
+        return SessionOpened(session_id, conversation_id, resumed=False, replaced=bool(requested_id))
 
     async def accept_customer_message(self, conversation_id: str, message: UserMessage) -> AcceptedMessage:
         """Store the message in the transcript, once, in the language it is in."""

@@ -3,6 +3,12 @@
 An id is ``<random>.<signature>``. A forged or altered id fails the signature
 check, and an id the server signed but no longer knows (expired) is replaced
 too: a customer never joins a conversation that was not issued to them.
+
+The session id is the customer's credential and stays between the widget and the
+gateway. Everything else (Redis keys, Rasa's sender id, the agent console, the
+trainers' inbox, logs) names the conversation by its ``<random>`` part only,
+which opens nothing: without the signature, made with the server's secret, it is
+not a session id.
 """
 
 from __future__ import annotations
@@ -26,6 +32,11 @@ def issue_session_id(secret: str) -> str:
     """A new session id, signed with ``secret``."""
     token = secrets.token_urlsafe(RANDOM_BYTES)
     return f"{token}.{_signature(secret, token)}"
+
+
+def conversation_id_of(session_id: str) -> str:
+    """The conversation's id: the random part of its session id, which staff may see."""
+    return session_id.partition(".")[0]
 
 
 def is_signed_session_id(secret: str, session_id: str) -> bool:

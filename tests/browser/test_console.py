@@ -15,7 +15,7 @@ from bot.core.agent_protocol import AgentRole
 from bot.core.paths import PROJECT_ROOT
 from bot.supervisor.stack import Stack
 from bot.trainer.inbox import NluInbox
-from tests.browser.test_widget import open_widget, send, stored_session_id
+from tests.browser.test_widget import open_widget, send, stored_conversation_id
 from tests.conftest import AGENT_PASSWORD
 from tests.helpers import AgentClient, GatewayProcess, as_text
 
@@ -58,10 +58,11 @@ async def handoff_round_trip(
     item = console.get_by_test_id("queue-item").first
     await expect(item).to_be_visible(timeout=10_000)
     print(f"queued to visible in the console: {time.monotonic() - started:.2f} s")
-    session_id = await stored_session_id(page)
-    await expect(console.locator(f'[data-testid="queue-item"][data-conversation-id="{session_id}"]')).to_be_visible()
+    conversation_id = await stored_conversation_id(page)
+    queued = console.locator(f'[data-testid="queue-item"][data-conversation-id="{conversation_id}"]')
+    await expect(queued).to_be_visible()
     await (
-        console.locator(f'[data-testid="queue-item"][data-conversation-id="{session_id}"]')
+        console.locator(f'[data-testid="queue-item"][data-conversation-id="{conversation_id}"]')
         .get_by_test_id("claim")
         .click()
     )
@@ -84,7 +85,7 @@ async def handoff_round_trip(
     await latest.get_by_test_id("flag").click()
     await expect(latest.get_by_test_id("flag")).to_have_text("Flagged")
     inbox = await NluInbox(redis).items()
-    flagged = [item for item in inbox if item.reason == "flagged" and item.conversation_id == session_id]
+    flagged = [item for item in inbox if item.reason == "flagged" and item.conversation_id == conversation_id]
     assert [(item.text, item.detail) for item in flagged] == [("My parcel 4711 is late", username)]
     if screenshots:
         await console.screenshot(path=str(SCREENSHOTS / "console.png"))
@@ -96,7 +97,7 @@ async def handoff_round_trip(
     await page.get_by_test_id("rating-comment").fill("Fast and friendly")
     await page.get_by_test_id("rating-submit").click()
     await expect(page.get_by_test_id("rating-thanks")).to_be_visible(timeout=10_000)
-    episodes = [json.loads(e) for e in await redis.lrange(keys.episodes_key(session_id), 0, -1)]
+    episodes = [json.loads(e) for e in await redis.lrange(keys.episodes_key(conversation_id), 0, -1)]
     assert episodes[-1]["rating"]["score"] == 5
     assert episodes[-1]["rating"]["comment"] == "Fast and friendly"
 
@@ -125,8 +126,8 @@ async def test_customer_markup_is_text_in_the_console(
     await open_widget(page, gateway_url, "en")
     await send(page, "I want to talk to a person")
     await send(page, "<img src=x onerror=alert(1)>")
-    session_id = await stored_session_id(page)
-    item = console.locator(f'[data-testid="queue-item"][data-conversation-id="{session_id}"]')
+    conversation_id = await stored_conversation_id(page)
+    item = console.locator(f'[data-testid="queue-item"][data-conversation-id="{conversation_id}"]')
     await expect(item).to_contain_text("<img src=x onerror=alert(1)>", timeout=10_000)
     await item.get_by_test_id("claim").click()
     transcript = console.get_by_test_id("transcript")
@@ -151,15 +152,15 @@ async def test_a_supervisor_sees_every_chat_and_reassigns_one(
     await make_agent("cy.s", display_name="Cy")
     await open_widget(page, gateway_url, "en")
     await send(page, "I want to talk to a person")
-    session_id = await stored_session_id(page)
-    await ann.wait_for_queue_with(session_id)
-    assert (await ann.call("claim", {"conversation_id": session_id}))["ok"]
+    conversation_id = await stored_conversation_id(page)
+    await ann.wait_for_queue_with(conversation_id)
+    assert (await ann.call("claim", {"conversation_id": conversation_id}))["ok"]
     await expect(page.get_by_test_id("handoff-banner")).to_contain_text("Ann", timeout=10_000)
 
     # The supervisor signs in after the claim and still sees the chat, with whose it is.
     supervisor = await agent_account("sue.s", "Sue", role=AgentRole.SUPERVISOR)
     await log_in(console, gateway_url, supervisor)
-    chat = console.locator(f'[data-testid="my-conversation"][data-conversation-id="{session_id}"]')
+    chat = console.locator(f'[data-testid="my-conversation"][data-conversation-id="{conversation_id}"]')
     await expect(chat).to_contain_text("Taken by ann.s", timeout=10_000)
     await chat.locator(".my-conversation__open").click()
     await expect(console.get_by_test_id("transcript")).to_contain_text("I want to talk to a person")
@@ -170,5 +171,5 @@ async def test_a_supervisor_sees_every_chat_and_reassigns_one(
     await select.select_option("cy.s")
     await console.get_by_test_id("reassign").click()
     await expect(page.get_by_test_id("handoff-banner")).to_contain_text("Cy", timeout=10_000)
-    assert as_text(await stack_redis.hget(keys.conversation_key(session_id), "agent")) == "cy.s"
+    assert as_text(await stack_redis.hget(keys.conversation_key(conversation_id), "agent")) == "cy.s"
     await expect(chat).to_contain_text("Taken by cy.s")

@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 
 from bot.core import keys
 from bot.core.paths import PROJECT_ROOT
+from bot.gateway.sessions import conversation_id_of
 from tests.helpers import domain_responses
 
 RESPONSES = domain_responses()
@@ -42,6 +43,11 @@ async def stored_session_id(page: Page) -> str:
     session_id = json.loads(raw)["id"]
     assert isinstance(session_id, str)
     return session_id
+
+
+async def stored_conversation_id(page: Page) -> str:
+    """The widget's conversation as staff and Redis name it (the session id without its signature)."""
+    return conversation_id_of(await stored_session_id(page))
 
 
 @pytest.mark.parametrize("language", ["en", "hy", "fa", "ms"])
@@ -88,14 +94,14 @@ async def test_messages_typed_offline_are_delivered_once(
     await open_widget(page, gateway_url, "en")
     await send(page, "hello")
     await expect(page.locator('[data-testid="message"][data-sender="bot"]')).to_have_count(1, timeout=20_000)
-    session_id = await stored_session_id(page)
+    conversation_id = await stored_conversation_id(page)
     await context.set_offline(True)
     await expect(page.get_by_test_id("connection-banner")).to_be_visible(timeout=30_000)
     await send(page, "what payment methods do you accept")
     await context.set_offline(False)
     await expect(page.locator('[data-testid="message"][data-sender="bot"]')).to_have_count(2, timeout=40_000)
     await expect(page.get_by_test_id("connection-banner")).to_be_hidden()
-    raw = await stack_redis.lrange(keys.transcript_key(session_id), 0, -1)
+    raw = await stack_redis.lrange(keys.transcript_key(conversation_id), 0, -1)
     texts = [json.loads(item)["text"] for item in raw]
     assert texts.count("what payment methods do you accept") == 1
     customer = page.locator('[data-testid="message"][data-sender="customer"]')

@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 
 from bot.core import keys
 from bot.core.agent_protocol import AgentRole
+from bot.gateway.sessions import conversation_id_of
 from bot.staff import login_guard
 from bot.staff.accounts import AgentDirectory
 from bot.supervisor.stack import Stack
@@ -62,7 +63,7 @@ async def test_one_socket_asking_for_many_sessions_is_refused_and_they_expire_so
         conversations = [key async for key in own_redis_client.scan_iter(match=keys.conversation_key("*"))]
         assert len(conversations) == 5
         for session_id in issued:
-            assert 0 < await own_redis_client.ttl(keys.conversation_key(session_id)) <= 120
+            assert 0 < await own_redis_client.ttl(keys.conversation_key(conversation_id_of(session_id))) <= 120
     finally:
         await client.close()
         limited.stop()

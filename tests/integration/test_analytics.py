@@ -116,7 +116,7 @@ async def simulate_day(stack: Stack, url: str, customer: CustomerClient, anna: A
 
     await customer.send("I want to talk to a person")
     await customer.replies_until_quiet()
-    conversation_id = str(customer.session_id)
+    conversation_id = customer.conversation_id
     await anna.wait_for_queue_with(conversation_id)
     assert (await anna.call("claim", {"conversation_id": conversation_id}))["ok"]
     assert (await anna.call("reply", {"conversation_id": conversation_id, "text": "Hello, Anna here"}))["ok"]

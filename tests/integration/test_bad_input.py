@@ -27,7 +27,7 @@ async def test_oversized_message_is_refused_in_language_and_not_stored(
     error = await customer.next("error_message")
     assert error["code"] == "message_too_long"
     assert "2000" in error["message"] and "پیام" in error["message"]
-    assert await transcript_length(stack_redis, customer.session_id) == 0
+    assert await transcript_length(stack_redis, customer.conversation_id) == 0
 
 
 async def test_malformed_and_empty_messages_get_an_error(customer: CustomerClient) -> None:
@@ -44,7 +44,7 @@ async def test_forged_session_id_gets_a_new_session_never_another_customers(
 ) -> None:
     await customer.send("my secret order 999")
     await customer.replies_until_quiet()
-    token, _, signature = str(customer.session_id).partition(".")
+    token, _, signature = customer.conversation_id.partition(".")
     attempts = ["made-up", token, f"{token}.AAAA{signature[4:]}", issue_session_id("not-our-secret")]
     for forged in attempts:
         intruder = CustomerClient(gateway_url)
@@ -76,7 +76,7 @@ async def test_resent_message_is_stored_and_answered_once(customer: CustomerClie
     assert [a["duplicate"] for a in acks] == [False, True, True]
     replies = await customer.replies_until_quiet()
     assert len(replies) == 1
-    assert await transcript_length(stack_redis, customer.session_id) == 2
+    assert await transcript_length(stack_redis, customer.conversation_id) == 2
 
 
 async def test_old_widget_without_session_request_still_gets_a_session(gateway_url: str) -> None:
@@ -106,7 +106,7 @@ async def test_quick_messages_keep_their_order(customer: CustomerClient, stack_r
         await customer.send(text)
     for _ in texts:
         await customer.next("message_ack")
-    raw = await stack_redis.lrange(keys.transcript_key(str(customer.session_id)), 0, -1)
+    raw = await stack_redis.lrange(keys.transcript_key(customer.conversation_id), 0, -1)
     import json
 
     customer_texts = [json.loads(item)["text"] for item in raw if json.loads(item)["sender"] == "customer"]
@@ -170,7 +170,7 @@ async def test_text_that_cannot_be_stored_as_is_is_cleaned_stored_and_answered(
     assert (await customer.replies_until_quiet())[0]["text"]
     await customer.send("\ud800 سلام \u202eabc\x00", client_message_id="surrogate-1")
     assert (await customer.next("message_ack"))["duplicate"] is True, "the resend is recognised"
-    raw = await stack_redis.lindex(keys.transcript_key(str(customer.session_id)), 0)
+    raw = await stack_redis.lindex(keys.transcript_key(customer.conversation_id), 0)
     assert raw is not None and json.loads(raw)["text"] == "\ufffd سلام abc"
 
 

@@ -30,7 +30,7 @@ async def test_tracking_question_is_answered_in_the_customers_language(
     assert replies[0]["text"] in RESPONSES["utter_faq/order_tracking"][language]
     assert replies[0]["metadata"]["language"] == language
     # Both sides of the turn are in the transcript in Redis.
-    raw = await stack_redis.lrange(keys.transcript_key(str(customer.session_id)), 0, -1)
+    raw = await stack_redis.lrange(keys.transcript_key(customer.conversation_id), 0, -1)
     entries = [json.loads(item) for item in raw]
     assert [(e["sender"], e["text"]) for e in entries] == [
         ("customer", TRACKING_QUESTIONS[language]),

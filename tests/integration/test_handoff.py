@@ -24,7 +24,7 @@ MakeAgent = Callable[..., Awaitable[AgentClient]]
 async def ask_for_person(customer: CustomerClient) -> str:
     await customer.send("I want to talk to a person")
     await customer.replies_until_quiet()
-    return str(customer.session_id)
+    return customer.conversation_id
 
 
 async def test_full_handoff_conversation(customer: CustomerClient, make_agent: MakeAgent, stack_redis: Redis) -> None:
@@ -208,7 +208,7 @@ async def test_nobody_online_lets_the_customer_leave_a_message(
     ):
         tickets = (await response.json())["tickets"]
     assert tickets[0]["email"] == "sara@example.com"
-    assert tickets[0]["conversation_id"] == customer.session_id
+    assert tickets[0]["conversation_id"] == customer.conversation_id
     async with aiohttp.ClientSession() as http, http.get(f"{gateway_url}/api/agent/tickets") as response:
         assert response.status == 401
 

@@ -31,7 +31,7 @@ async def test_asking_for_a_person_signals_handoff(customer: CustomerClient, sta
     status = await customer.next("handoff_status")
     assert (status["state"], status["reason"]) == ("queued", "customer_request")
     assert status["position"] >= 1 and status["estimated_wait_s"] > 0
-    stored = await conversation(stack_redis, customer.session_id)
+    stored = await conversation(stack_redis, customer.conversation_id)
     assert stored["state"] == "queued"
     assert stored["handoff_reason"] == "customer_request"
     assert stored["handoff_priority"] == "1"
@@ -46,7 +46,7 @@ async def test_complaint_apologises_in_language_and_signals_high_priority(
     assert replies[0]["text"] in RESPONSES["utter_complain"]["hy"]
     status = await customer.next("handoff_status")
     assert status["reason"] == "complaint"
-    stored = await conversation(stack_redis, customer.session_id)
+    stored = await conversation(stack_redis, customer.conversation_id)
     assert stored["handoff_priority"] == "2"
 
 
@@ -79,12 +79,12 @@ async def test_low_confidence_asks_to_rephrase_once_then_hands_off(
     first = await customer.replies_until_quiet()
     assert [r["text"] for r in first] == [first[0]["text"]]
     assert first[0]["text"] in RESPONSES["utter_ask_rephrase"]["fa"]
-    assert (await conversation(stack_redis, customer.session_id))["state"] == "bot"
+    assert (await conversation(stack_redis, customer.conversation_id))["state"] == "bot"
     await customer.send(second_text, customData={"language": "fa"})
     second = await customer.replies_until_quiet()
     assert second[0]["text"] in RESPONSES["utter_handoff_low_confidence"]["fa"]
     assert (await customer.next("handoff_status"))["reason"] == "low_confidence"
-    assert (await conversation(stack_redis, customer.session_id))["handoff_reason"] == "low_confidence"
+    assert (await conversation(stack_redis, customer.conversation_id))["handoff_reason"] == "low_confidence"
 
 
 async def test_after_handoff_messages_are_kept_for_the_person(customer: CustomerClient, stack_redis: Redis) -> None:
@@ -94,6 +94,6 @@ async def test_after_handoff_messages_are_kept_for_the_person(customer: Customer
     ack = await customer.next("message_ack")
     ack = await customer.next("message_ack")
     assert ack["seq"] == 3
-    raw = await stack_redis.lrange(keys.transcript_key(str(customer.session_id)), 0, -1)
+    raw = await stack_redis.lrange(keys.transcript_key(customer.conversation_id), 0, -1)
     assert json.loads(raw[-1])["text"] == "my order number is 12345"
     assert customer.queues["bot_uttered"].empty()

@@ -44,7 +44,7 @@ async def test_a_message_the_assistant_did_not_understand_lands_in_the_inbox(
     [text] = await low_confidence_texts(stack, 1)
     await customer.send(text, customData={"language": "ms"})
     await customer.replies_until_quiet()
-    [item] = await inbox_items_of(stack_redis, customer.session_id)
+    [item] = await inbox_items_of(stack_redis, customer.conversation_id)
     assert (item.text, item.language, item.reason) == (text, "ms", "low_confidence")
     assert item.seq == 1
     assert item.intents and all(guess["name"] != "nlu_fallback" for guess in item.intents)
@@ -53,14 +53,14 @@ async def test_a_message_the_assistant_did_not_understand_lands_in_the_inbox(
 async def test_a_message_that_led_to_a_person_lands_in_the_inbox(customer: CustomerClient, stack_redis: Redis) -> None:
     await customer.send("I want to talk to a real person please")
     await customer.replies_until_quiet()
-    [item] = await inbox_items_of(stack_redis, customer.session_id)
+    [item] = await inbox_items_of(stack_redis, customer.conversation_id)
     assert (item.reason, item.detail, item.predicted) == ("handoff", "customer_request", "request_human")
 
 
 async def test_understood_messages_stay_out_of_the_inbox(customer: CustomerClient, stack_redis: Redis) -> None:
     await customer.send("How long does shipping take?")
     await customer.replies_until_quiet()
-    assert await inbox_items_of(stack_redis, customer.session_id) == []
+    assert await inbox_items_of(stack_redis, customer.conversation_id) == []
 
 
 async def test_an_agent_flags_a_customer_message(
@@ -72,7 +72,7 @@ async def test_an_agent_flags_a_customer_message(
     await customer.replies_until_quiet()
     await customer.send("I want to talk to a real person please")
     await customer.replies_until_quiet()
-    conversation_id = customer.session_id
+    conversation_id = customer.conversation_id
     assert (await agent.call("claim", {"conversation_id": conversation_id}))["ok"]
 
     flagged = await agent.call("flag", {"conversation_id": conversation_id, "seq": 1})

@@ -41,7 +41,7 @@ async def test_redis_restart_mid_conversation_loses_nothing(stack: Stack, tmp_pa
         replies = await customer.replies_until_quiet()
         assert replies[0]["metadata"]["language"] == "en"
         redis = Redis.from_url(redis_server.url)
-        raw = await redis.lrange(keys.transcript_key(str(customer.session_id)), 0, -1)
+        raw = await redis.lrange(keys.transcript_key(customer.conversation_id), 0, -1)
         await redis.aclose()
         assert [json.loads(item)["sender"] for item in raw] == ["customer", "bot", "customer", "bot"]
     finally:
@@ -123,9 +123,9 @@ async def test_rasa_stopped_mid_conversation(
     replies = await customer.replies_until_quiet()
     assert replies[0]["text"] == customer_text("ms", "assistant_unavailable")
     assert (await customer.next("handoff_status"))["reason"] == "assistant_unavailable"
-    conversation = await stack_redis.hgetall(keys.conversation_key(str(customer.session_id)))
+    conversation = await stack_redis.hgetall(keys.conversation_key(customer.conversation_id))
     assert conversation[b"state"] == b"queued"
-    raw = await stack_redis.lrange(keys.transcript_key(str(customer.session_id)), 0, -1)
+    raw = await stack_redis.lrange(keys.transcript_key(customer.conversation_id), 0, -1)
     assert [json.loads(item)["text"] for item in raw][2] == "bila barang saya sampai?"
     import aiohttp
 

@@ -210,14 +210,14 @@ async def test_the_dialogue_records_turns_and_each_handoff_once(
 ) -> None:
     unsure = ScriptedRasa([{"text": "Sorry, could you rephrase?"}, {"custom": low_confidence_payload([])}])
     dialogue = fakes.dialogue(redis_client, unsure, analytics=recorder)
-    cid = (await dialogue.open_session(None, "ms")).session_id
+    cid = (await dialogue.open_session(None, "ms")).conversation_id
     await dialogue.handle_customer_message(cid, message("zzqx", "ms"))
     signal = HandoffSignal.for_reason(HandoffReason.COMPLAINT)
     dialogue.rasa = ScriptedRasa([{"text": "Maaf"}, {"custom": signal.to_payload()}])
     await dialogue.handle_customer_message(cid, message("teruk sangat, saya nak komplen", "ms"))
     await dialogue.handle_customer_message(cid, message("helo?", "ms"))  # waits for a person: no turn
     down = fakes.dialogue(redis_client, ScriptedRasa(fail=True), analytics=recorder)
-    other = (await down.open_session(None, "ms")).session_id
+    other = (await down.open_session(None, "ms")).conversation_id
     await down.handle_customer_message(other, message("di mana bungkusan saya", "ms"))
     await down.handle_customer_message(other, message("helo?", "ms"))  # already in line: no second handoff
     figures = await totals(redis_client, "ms")

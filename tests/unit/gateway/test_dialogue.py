@@ -23,7 +23,7 @@ async def open_dialogue(
 ) -> tuple[Dialogue, str]:
     dialogue = fakes.dialogue(redis, rasa, emitter=emitter)
     opened = await dialogue.open_session(None)
-    return dialogue, opened.session_id
+    return dialogue, opened.conversation_id
 
 
 async def test_message_goes_to_rasa_with_language_and_both_sides_are_stored(redis_client: Redis) -> None:
@@ -89,11 +89,15 @@ async def test_resent_client_message_is_ignored(redis_client: Redis) -> None:
 
 
 async def test_sessions_resume_only_when_issued_and_known(redis_client: Redis) -> None:
-    dialogue, cid = await open_dialogue(redis_client, ScriptedRasa())
-    resumed = await dialogue.open_session(cid)
-    assert resumed.session_id == cid and resumed.resumed
-    forged = await dialogue.open_session("someone-elses-id")
-    assert forged.session_id != cid and forged.replaced and not forged.resumed
+    dialogue = fakes.dialogue(redis_client, ScriptedRasa())
+    opened = await dialogue.open_session(None)
+    resumed = await dialogue.open_session(opened.session_id)
+    assert resumed.resumed and resumed.session_id == opened.session_id
+    assert resumed.conversation_id == opened.conversation_id
+    # The conversation id (what staff see) does not open the conversation: it is not signed.
+    for forged_id in ("someone-elses-id", opened.conversation_id):
+        forged = await dialogue.open_session(forged_id)
+        assert forged.conversation_id != opened.conversation_id and forged.replaced and not forged.resumed
     expired = await dialogue.open_session(issue_session_id(SECRET))
     assert expired.replaced and not expired.resumed
 
@@ -133,7 +137,8 @@ async def test_an_assistant_that_says_nothing_counts_as_down(redis_client: Redis
 
 
 async def test_without_room_only_sessions_in_progress_are_resumed(redis_client: Redis) -> None:
-    dialogue, cid = await open_dialogue(redis_client, ScriptedRasa())
-    assert (await dialogue.open_session(cid, new_allowed=False)).resumed
+    dialogue = fakes.dialogue(redis_client, ScriptedRasa())
+    opened = await dialogue.open_session(None)
+    assert (await dialogue.open_session(opened.session_id, new_allowed=False)).resumed
     with pytest.raises(NewSessionRefused):
         await dialogue.open_session(None, new_allowed=False)

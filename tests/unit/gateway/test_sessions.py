@@ -1,4 +1,4 @@
-from bot.gateway.sessions import is_signed_session_id, issue_session_id
+from bot.gateway.sessions import conversation_id_of, is_signed_session_id, issue_session_id
 
 
 def test_issued_ids_verify_and_are_unique() -> None:
@@ -16,3 +16,10 @@ def test_forged_altered_or_foreign_ids_fail() -> None:
     assert not is_signed_session_id("secret", "made-up-id")
     assert not is_signed_session_id("secret", "")
     assert not is_signed_session_id("secret", issued + "x" * 100)
+
+
+def test_the_conversation_id_is_not_a_session_id() -> None:
+    issued = issue_session_id("secret")
+    conversation_id = conversation_id_of(issued)
+    assert conversation_id and conversation_id in issued and conversation_id != issued
+    assert not is_signed_session_id("secret", conversation_id)
