@@ -211,9 +211,18 @@ def typing_payload(sender: Sender, on: bool) -> dict[str, Any]:
     return {"sender": sender.value, "on": on}
 
 
-def history_payload(entries: list[TranscriptEntry]) -> dict[str, Any]:
-    """``history``: the transcript entries a customer may see again."""
-    return {"messages": [entry.to_public() for entry in entries if entry.sender in CUSTOMER_VISIBLE]}
+def history_payload(entries: list[TranscriptEntry], after_seq: int = 0) -> dict[str, Any]:
+    """``history``: the transcript entries after ``after_seq`` a customer may see again.
+
+    ``last_seq`` is the last entry read, shown or not (agents' notes are not): the
+    widget knows it missed nothing up to there, and asks again when a message
+    arrives with a seq beyond it that does not follow on (socket.io's Redis
+    pub/sub delivers at most once).
+    """
+    return {
+        "messages": [entry.to_public() for entry in entries if entry.sender in CUSTOMER_VISIBLE],
+        "last_seq": entries[-1].seq if entries else after_seq,
+    }
 
 
 def handoff_queued_payload(

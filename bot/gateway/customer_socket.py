@@ -129,7 +129,7 @@ class CustomerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             log.error("history_request failed: redis: %s", error, extra=log_fields(conversation=conversation_id))
             await self._emit_error(sid, ProtocolErrorCode.SERVICE_UNAVAILABLE, DEFAULT_LANGUAGE)
             return
-        await self.emit(CustomerEvent.HISTORY, history_payload(entries), to=sid)
+        await self.emit(CustomerEvent.HISTORY, history_payload(entries, after), to=sid)
 
     async def on_request_handoff(self, sid: str, data: Any = None) -> None:
         session = await self.get_session(sid)

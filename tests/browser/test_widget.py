@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 
 import pytest
-from playwright.async_api import BrowserContext, Page, expect
+from playwright.async_api import BrowserContext, Page, WebSocketRoute, expect
 from redis.asyncio import Redis
 
 from bot.core import keys
@@ -86,6 +88,57 @@ async def test_html_in_a_message_is_shown_as_text_and_never_runs(page: Page, gat
     assert await page.get_by_test_id("messages").locator("img, script").count() == 0
     assert await page.evaluate("window.__pwned") is None
     assert dialogs == []
+
+
+class FrameDropper:
+    """Between the page and the gateway: passes socket.io frames on, and loses the next
+    server frame that starts with ``prefix`` once armed (as a Redis pub/sub blip would)."""
+
+    def __init__(self) -> None:
+        self.prefix: str | None = None
+        self.dropped: list[str] = []
+
+    def arm(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def route(self, ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+        ws.on_message(server.send)
+
+        def from_server(message: str | bytes) -> None:
+            if self.prefix and isinstance(message, str) and message.startswith(self.prefix):
+                self.prefix = None
+                self.dropped.append(message)
+                return
+            ws.send(message)
+
+        server.on_message(from_server)
+
+
+async def test_a_reply_lost_on_its_way_is_fetched_again(page: Page, gateway_url: str, stack_redis: Redis) -> None:
+    dropper = FrameDropper()
+    await page.route_web_socket(re.compile(r"/socket\.io/"), dropper.route)
+    await open_widget(page, gateway_url, "en")
+    bot = page.locator('[data-testid="message"][data-sender="bot"]')
+    await send(page, "hello")
+    await expect(bot).to_have_count(1, timeout=20_000)
+    dropper.arm('42["bot_uttered"')
+    await send(page, "what payment methods do you accept")
+    for _ in range(200):
+        if dropper.dropped:
+            break
+        await asyncio.sleep(0.1)
+    assert len(dropper.dropped) == 1, "the reply was on its way"
+    await expect(bot).to_have_count(1)
+    # The next stored message's seq does not follow on: the widget asks for what it missed.
+    await send(page, "thanks, bye")
+    await expect(bot).to_have_count(3, timeout=20_000)
+    conversation_id = await stored_conversation_id(page)
+    stored = [json.loads(raw) for raw in await stack_redis.lrange(keys.transcript_key(conversation_id), 0, -1)]
+    shown = [await element.inner_text() for element in await page.locator('[data-testid="message"]').all()]
+    assert len(shown) == len(stored) == 6, (shown, stored)
+    for entry, text in zip(stored, shown, strict=True):
+        assert entry["text"].split("\n")[0] in text, "each stored message shown once, in order"
 
 
 async def test_messages_typed_offline_are_delivered_once(

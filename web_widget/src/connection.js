@@ -14,7 +14,7 @@ const ACK_TIMEOUT_MS = 10_000;
 
 /**
  * `handlers`: {connected, disconnected, failed, sessionConfirmed(id), botUttered,
- * history, messageAck, handoffStatus, typing, error} — each given the event's payload.
+ * history(messages, lastSeq), messageAck, handoffStatus, typing, error} — each given the event's payload.
  * `currentSessionId()` is asked on each connection for the id to resume.
  */
 export function createConnection(serverUrl, currentSessionId, handlers, language) {
@@ -59,7 +59,9 @@ export function createConnection(serverUrl, currentSessionId, handlers, language
     if (typeof sessionId === "string" && sessionId) handlers.sessionConfirmed(sessionId);
   });
   socket.on(CustomerEvent.BOT_UTTERED, (data) => handlers.botUttered(data || {}));
-  socket.on(CustomerEvent.HISTORY, (data) => handlers.history(data && Array.isArray(data.messages) ? data.messages : []));
+  socket.on(CustomerEvent.HISTORY, (data) =>
+    handlers.history(data && Array.isArray(data.messages) ? data.messages : [], data && Number.isInteger(data.last_seq) ? data.last_seq : null),
+  );
   socket.on(CustomerEvent.MESSAGE_ACK, (data) => data && handlers.messageAck(data));
   socket.on(CustomerEvent.HANDOFF_STATUS, (data) => data && handlers.handoffStatus(data));
   socket.on(CustomerEvent.TYPING, (data) => data && handlers.typing(data));

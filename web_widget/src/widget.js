@@ -4,6 +4,7 @@
 
 import { createConnection } from "./connection.js";
 import { HISTORY_WAIT_MS, TYPING_IDLE_MS, TYPING_TIMEOUT_MS } from "./constants.js";
+import { GAP_WAIT_MS, createGapTracker } from "./gaps.js";
 import { createOutbox, newClientMessageId } from "./outbox.js";
 import { CustomerEvent, HandoffState, ProtocolErrorCode, Sender } from "./generated/constants.js";
 import {
@@ -35,6 +36,8 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
   const outbox = createOutbox(storage);
   const transcript = createTranscript();
   const titles = storage.loadTitles();
+  const gaps = createGapTracker();
+  let gapTimer = null;
 
   let sessionId = null; // confirmed on this page
   let requestedSessionId = null; // what this connection asked to resume
@@ -98,6 +101,8 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
     sessionReady = false;
     awaitingHistory = false;
     clearTimeout(historyTimer);
+    clearTimeout(gapTimer);
+    gapTimer = null;
     showTyping(null);
     customerTyping = false;
     if (reason !== "io client disconnect") view.setConnectionLost(true);
@@ -120,6 +125,7 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
         flush();
       }, HISTORY_WAIT_MS);
     } else {
+      gaps.reset();
       flush();
     }
   }
@@ -128,6 +134,7 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
   function startedOver() {
     const hadMessages = transcript.ordered().some((m) => m.seq);
     transcript.clearStored();
+    gaps.reset();
     if (hadMessages) transcript.addLocalNote(i18n.t("new_conversation"));
     agentName = "";
     view.setHandoff(null);
@@ -135,7 +142,7 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
     render();
   }
 
-  function history(entries) {
+  function history(entries, lastSeq) {
     const messages = entries.map(messageFromHistoryEntry).filter(Boolean);
     for (const message of messages) {
       if (message.clientMessageId && titles[message.clientMessageId]) message.display = titles[message.clientMessageId];
@@ -144,11 +151,13 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
       for (const id of transcript.replaceStored(messages)) outbox.remove(id);
       awaitingHistory = false;
       clearTimeout(historyTimer);
+      gaps.reset(lastSeq || 0);
     } else {
       for (const message of messages) {
         transcript.addIncoming(message);
         if (message.clientMessageId) outbox.remove(message.clientMessageId);
       }
+      if (gaps.caughtUp(lastSeq)) resyncSoon();
     }
     const lastAgent = messages.filter((m) => m.sender === Sender.AGENT && m.agentName).pop();
     if (lastAgent && !agentName) agentName = lastAgent.agentName;
@@ -170,6 +179,17 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
     for (const [event, payload] of queued) sendWhenReady(event, payload);
   }
 
+  /** A stored message may have been lost on its way: ask for what came after the last one we are sure of. */
+  function resyncSoon() {
+    if (gapTimer) return;
+    gapTimer = setTimeout(() => {
+      gapTimer = null;
+      if (gaps.missing && sessionReady && !awaitingHistory) {
+        connection.emit(CustomerEvent.HISTORY_REQUEST, { after_seq: gaps.through });
+      }
+    }, GAP_WAIT_MS);
+  }
+
   function sendWhenReady(event, payload) {
     connection.start();
     if (!(sessionReady && connection.emit(event, payload))) controlQueue.push([event, payload]);
@@ -179,6 +199,7 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
 
   function botUttered(data) {
     const message = messageFromBotUttered(data);
+    if (gaps.seen(message.seq)) resyncSoon();
     if (!message.text && !message.image && !message.quickReplies.length) return;
     if (message.sender === Sender.AGENT && !message.agentName) message.agentName = agentName;
     if (typingWho && typingWho.sender === message.sender) showTyping(null);
@@ -194,7 +215,9 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
     if (typeof id !== "string") return;
     outbox.remove(id);
     sentAt.delete(id);
-    transcript.acknowledge(id, Number.isInteger(data.seq) && data.seq > 0 ? data.seq : null);
+    const seq = Number.isInteger(data.seq) && data.seq > 0 ? data.seq : null;
+    transcript.acknowledge(id, seq);
+    if (gaps.seen(seq)) resyncSoon();
     render();
   }
 

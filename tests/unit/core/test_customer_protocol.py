@@ -1,8 +1,10 @@
 import pytest
 
+from bot.core.conversations import Sender, TranscriptEntry
 from bot.core.customer_protocol import (
     ProtocolError,
     ProtocolErrorCode,
+    history_payload,
     parse_session_request,
     parse_user_message,
     rasa_reply_payload,
@@ -70,3 +72,15 @@ def test_bot_uttered_maps_buttons_to_quick_replies_like_rasa() -> None:
         "attachment": {"type": "image", "payload": {"src": "https://x/y.png"}}
     }
     assert rasa_reply_payload({"custom": {"handoff": {}}}) == {}
+
+
+def test_history_says_how_far_it_read_even_past_entries_the_customer_does_not_see() -> None:
+    entries = [
+        TranscriptEntry(Sender.CUSTOMER, "hi", "en", seq=4),
+        TranscriptEntry(Sender.BOT, "hello", "en", seq=5),
+        TranscriptEntry(Sender.NOTE, "vip customer", "en", seq=6),
+    ]
+    payload = history_payload(entries, after_seq=3)
+    assert [m["text"] for m in payload["messages"]] == ["hi", "hello"]
+    assert payload["last_seq"] == 6
+    assert history_payload([], after_seq=9) == {"messages": [], "last_seq": 9}
