@@ -20,6 +20,8 @@ import { createTicketsView } from "./tickets-view.js";
 
 const TITLE = "Support console";
 const TICK_MS = 1_000;
+/** Wait this long for a late message before reading a transcript again. */
+const GAP_WAIT_MS = 800;
 const REFUSED = "This console is for agents and supervisors.";
 const TICKETS_FAILED = "Could not load the messages left while we were away.";
 const AGENTS_FAILED = "Could not load the list of agents.";
@@ -224,6 +226,19 @@ function onMessage({ conversation_id: id, entry }) {
   if (!store.addMessage(id, entry)) return;
   if (id === store.selectedId) renderPane();
   renderList();
+  if (store.hasGap(id)) resyncSoon(id);
+}
+
+/** conversation_id → timer: a message arrived whose seq does not follow on. */
+const resyncTimers = new Map();
+
+/** Wait a moment for a late message, then read the whole transcript again if one is still missing. */
+function resyncSoon(id) {
+  if (resyncTimers.has(id)) return;
+  resyncTimers.set(id, setTimeout(() => {
+    resyncTimers.delete(id);
+    if (store.conversation(id) && store.hasGap(id)) refreshConversation(id);
+  }, GAP_WAIT_MS));
 }
 
 function onCustomerTyping({ conversation_id: id, on }) {

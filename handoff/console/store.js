@@ -37,6 +37,8 @@ export function createStore(now = () => Date.now()) {
   const conversations = new Map();
   /** conversation_id → Map(key → entry), key = seq. */
   const transcripts = new Map();
+  /** Conversations whose whole transcript came from `open` (so its seqs start at 1). */
+  const complete = new Set();
   const contexts = new Map();
   const unread = new Map();
   /** conversation_id → time the typing indicator expires. */
@@ -145,6 +147,7 @@ export function createStore(now = () => Date.now()) {
     removeConversation(id) {
       conversations.delete(id);
       transcripts.delete(id);
+      complete.delete(id);
       contexts.delete(id);
       unread.delete(id);
       typingUntil.delete(id);
@@ -192,6 +195,17 @@ export function createStore(now = () => Date.now()) {
       transcripts.delete(id);
       for (const entry of Array.isArray(entries) ? entries : []) if (entry && typeof entry === "object") addEntry(id, entry);
       for (const entry of newer) addEntry(id, entry);
+      complete.add(id);
+    },
+    /**
+     * Whether a stored entry of `id` never reached the console: its seqs have a
+     * hole (socket.io's Redis pub/sub delivers at most once). Only known for a
+     * transcript `open` gave in full.
+     */
+    hasGap(id) {
+      if (!complete.has(id)) return false;
+      const seqs = new Set(this.entries(id).map((entry) => entry.seq).filter(Number.isInteger));
+      return seqs.size > 0 && seqs.size < Math.max(...seqs);
     },
     /** Entries in order: by seq, entries without one after, in arrival order. */
     entries(id) {

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -15,7 +17,7 @@ from bot.core.agent_protocol import AgentRole
 from bot.core.paths import PROJECT_ROOT
 from bot.supervisor.stack import Stack
 from bot.trainer.inbox import NluInbox
-from tests.browser.test_widget import open_widget, send, stored_conversation_id
+from tests.browser.test_widget import FrameDropper, open_widget, send, stored_conversation_id
 from tests.conftest import AGENT_PASSWORD
 from tests.helpers import AgentClient, GatewayProcess, as_text
 
@@ -173,3 +175,34 @@ async def test_a_supervisor_sees_every_chat_and_reassigns_one(
     await expect(page.get_by_test_id("handoff-banner")).to_contain_text("Cy", timeout=10_000)
     assert as_text(await stack_redis.hget(keys.conversation_key(conversation_id), "agent")) == "cy.s"
     await expect(chat).to_contain_text("Taken by cy.s")
+
+
+async def test_a_customer_message_lost_on_its_way_to_the_console_is_fetched_again(
+    page: Page, console: Page, gateway_url: str, agent_account: CreateAgent
+) -> None:
+    dropper = FrameDropper()
+    await console.route_web_socket(re.compile(r"/socket\.io/"), dropper.route)
+    await log_in(console, gateway_url, await agent_account("gap.agent"))
+    await open_widget(page, gateway_url, "en")
+    await send(page, "I want to talk to a person")
+    conversation_id = await stored_conversation_id(page)
+    queued = console.locator(f'[data-testid="queue-item"][data-conversation-id="{conversation_id}"]')
+    await queued.get_by_test_id("claim").click()
+    transcript = console.get_by_test_id("transcript")
+    await expect(transcript).to_contain_text("I want to talk to a person", timeout=10_000)
+    await expect(page.get_by_test_id("handoff-banner")).to_contain_text("joined", timeout=10_000)
+
+    dropper.arm('42/agent,["message"')
+    await send(page, "my order number is 4471")
+    for _ in range(200):
+        if dropper.dropped:
+            break
+        await asyncio.sleep(0.1)
+    assert len(dropper.dropped) == 1 and "4471" in dropper.dropped[0]
+    await send(page, "it was due on Monday")
+    customer = transcript.locator('[data-testid="entry"][data-sender="customer"]')
+    await expect(customer.last).to_contain_text("it was due on Monday", timeout=10_000)
+    # The seq of the second did not follow on from what the console had: it read the transcript again.
+    await expect(customer).to_have_text(
+        [re.compile("talk to a person"), re.compile("4471"), re.compile("due on Monday")], timeout=10_000
+    )
