@@ -24,8 +24,9 @@ def free_port() -> int:
 class RedisServer:
     """A real redis-server on a free port, in a temporary folder."""
 
-    def __init__(self, directory: Path, appendonly: bool = False) -> None:
+    def __init__(self, directory: Path, appendonly: bool = False, appendfsync: str = "always") -> None:
         self.appendonly = appendonly
+        self.appendfsync = appendfsync
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.directory = directory
@@ -34,7 +35,7 @@ class RedisServer:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory),
-             "--save", "", "--appendonly", "yes" if self.appendonly else "no", "--appendfsync", "always"],
+             "--save", "", "--appendonly", "yes" if self.appendonly else "no", "--appendfsync", self.appendfsync],
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
         client = redis.Redis.from_url(self.url)
@@ -48,6 +49,13 @@ class RedisServer:
                     raise
                 time.sleep(0.05)
         client.close()
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no last write; what survives is what the append-only file holds."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(5)
+            self.process = None
 
     def stop(self) -> None:
         if self.process is not None:
@@ -184,6 +192,13 @@ class GatewayProcess:
                 if time.monotonic() > deadline or self.process.poll() is not None:
                     raise RuntimeError("gateway did not start") from None
                 time.sleep(0.1)
+
+    def kill(self) -> None:
+        """SIGKILL: the process ends without closing a socket or telling Redis anything."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(10)
+            self.process = None
 
     def stop(self) -> None:
         if self.process is not None:
