@@ -15,6 +15,7 @@ from pathlib import Path
 import aiohttp
 import socketio
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from bot.analytics.api import register_analytics_routes
@@ -22,6 +23,7 @@ from bot.analytics.metrics import Metrics, register_metrics_route
 from bot.analytics.recorder import AnalyticsRecorder
 from bot.core import keys
 from bot.core.conversations import ConversationStore
+from bot.core.logs import log_fields
 from bot.core.paths import PROJECT_ROOT
 from bot.core.settings import Settings
 from bot.gateway.customer_socket import CustomerLimits, CustomerNamespace, CustomerServices
@@ -44,6 +46,8 @@ from handoff.service import HandoffService
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+#: Where python-socketio answers (its default path).
+SOCKET_PATH = "/socket.io/"
 
 SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", Redis)
@@ -177,19 +181,41 @@ def _static_file(path: Path, content_type: str, *, page: bool = False, cache_s: 
     return handler
 
 
+def _refuse_oversized_polls(limit_bytes: int) -> Middleware:
+    """A long-polling POST over the socket's size limit gets 413 at once.
+
+    python-engineio would refuse it too, but by closing the session and then holding
+    the request until the client polls the close (or times out): one hung request
+    per attempt. A widget never sends such a body.
+    """
+
+    @web.middleware
+    async def refuse(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.method == "POST" and request.path.startswith(SOCKET_PATH):
+            if request.content_length is None:
+                return web.json_response({"error": "length_required"}, status=411)
+            if request.content_length > limit_bytes:
+                log.warning("polling frame refused: too large", extra=log_fields(bytes=request.content_length))
+                return web.json_response({"error": "too_large", "limit_bytes": limit_bytes}, status=413)
+        return await handler(request)
+
+    return refuse
+
+
 def create_app(settings: Settings) -> web.Application:
     """Build the gateway. Redis and HTTP clients open and close with the app."""
+    frame_limit = settings.max_message_chars * 4 + PACKET_OVERHEAD_BYTES
     manager = socketio.AsyncRedisManager(settings.effective_redis_url, channel=keys.socketio_channel())
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,
         cors_allowed_origins=settings.origins,
-        max_http_buffer_size=settings.max_message_chars * 4 + PACKET_OVERHEAD_BYTES,
+        max_http_buffer_size=frame_limit,
         # One customer's events are handled in the order sent: a second message
         # never overtakes the first on its way to the transcript or to Rasa.
         async_handlers=False,
     )
-    app = web.Application()
+    app = web.Application(middlewares=[_refuse_oversized_polls(frame_limit)])
     app[SETTINGS] = settings
     app[SIO] = sio
     app[METRICS] = Metrics()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -194,3 +195,86 @@ async def test_binary_deep_and_unknown_payloads_get_an_answer_and_break_nothing(
     assert issued != first_session, "anything but {session_id} asks for a new session"
     await customer.send("still here?")
     assert (await customer.next("message_ack"))["seq"] >= 1, "the socket still works"
+
+
+class RawSocket:
+    """Engine.io and socket.io frames written by hand, as an attacker would, over a websocket."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+
+    @classmethod
+    async def open(cls, http: aiohttp.ClientSession, gateway_url: str) -> RawSocket:
+        url = gateway_url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+        raw = cls(await http.ws_connect(url, max_msg_size=0))
+        assert (await raw.frame()).startswith("0{"), "engine.io open"
+        await raw.ws.send_str("40")
+        assert (await raw.frame()).startswith("40{"), "socket.io connect"
+        await raw.ws.send_str('42["session_request",{}]')
+        assert (await raw.frame()).startswith('42["session_confirm"')
+        return raw
+
+    async def frame(self, timeout_s: float = 10.0) -> str:
+        """The next text frame that is not an engine.io ping (answered); "" when the socket closed."""
+        while True:
+            message = await self.ws.receive(timeout=timeout_s)
+            if message.type is not aiohttp.WSMsgType.TEXT:
+                return ""
+            if message.data == "2":
+                await self.ws.send_str("3")
+                continue
+            return str(message.data)
+
+
+async def test_pathological_raw_frames_on_both_transports_end_that_socket_and_nothing_else(
+    gateway_url: str, stack: Stack, stack_redis: Redis
+) -> None:
+    limit = stack.settings.max_message_chars * 4 + 16 * 1024
+    huge = '42["user_uttered",{"message":"' + "x" * (limit + 1) + '"}]'
+    async with aiohttp.ClientSession() as http:
+        # Websocket: a frame over the limit closes that socket.
+        raw = await RawSocket.open(http, gateway_url)
+        await raw.ws.send_str(huge)
+        assert await raw.frame() == "", "the oversized frame ended the socket"
+
+        # Frames that are not socket.io, or JSON nested past any parser's depth: no crash, no answer stored.
+        for bad in ("42[", "4x{}", '42["user_uttered",' + "[" * 20_000 + "]" * 20_000 + "]", "9"):
+            raw = await RawSocket.open(http, gateway_url)
+            await raw.ws.send_str(bad)
+            await raw.ws.send_str('42["user_uttered",{"message":"hello","client_message_id":"after-bad"}]')
+            answer = await raw.frame()
+            assert answer == "" or answer.startswith(('42["message_ack"', '42["error_message"')), answer
+            await raw.ws.close()
+
+        # Long-polling: a body over the limit is refused at once, before python-engineio
+        # (which would hold the request open until the session timed out).
+        base = f"{gateway_url}/socket.io/?EIO=4&transport=polling"
+        async with http.get(base) as response:
+            sid = json.loads((await response.text())[1:])["sid"]
+        async with http.post(f"{base}&sid={sid}", data="40") as response:
+            assert response.status == 200
+        async with http.get(f"{base}&sid={sid}") as response:
+            assert (await response.text()).startswith("40{")
+        async with asyncio.timeout(5), http.post(f"{base}&sid={sid}", data=huge) as response:
+            assert response.status == 413
+            assert (await response.json())["error"] == "too_large"
+        async with http.post(f"{base}&sid={sid}", data='42["session_request",{}]') as response:
+            assert response.status == 200, "the polling session goes on"
+        async with http.get(f"{base}&sid={sid}") as response:
+            assert '42["session_confirm"' in await response.text()
+
+        # Everyone else carries on.
+        async with http.get(f"{gateway_url}/healthz") as response:
+            assert response.status == 200
+    customer = CustomerClient(gateway_url)
+    try:
+        await customer.connect()
+        await customer.send("hello again")
+        assert (await customer.next("message_ack"))["seq"] == 1
+        stored = [
+            json.loads(item)["text"]
+            for item in await stack_redis.lrange(keys.transcript_key(customer.conversation_id), 0, -1)
+        ]
+        assert "x" * 100 not in "".join(stored)
+    finally:
+        await customer.close()
