@@ -104,6 +104,14 @@ class Settings(BaseSettings):
         PROJECT_ROOT / "tests" / "data" / "nlu_test",
         description="Held-out examples (<lang>.yml, Rasa NLU format) each retrain from the trainer page is scored on.",
     )
+    model_f1_margin: float = Field(
+        0.01,
+        ge=0.0,
+        le=1.0,
+        description="How much any language's intent F1 or intent + faq key F1 on the held-out examples (NLU_TEST_DIR)"
+        " may drop before the trainer page refuses to put a new model in service (a trainer may deploy it anyway,"
+        " giving a reason).",
+    )
     business_hours: str = Field(
         "", description="When the team answers, e.g. 'Mon-Fri 09:00-18:00, Sat 10:00-14:00'. Empty: always."
     )

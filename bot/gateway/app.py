@@ -101,7 +101,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     paths = JobPaths(
         settings.training_data_dir, settings.models_dir, settings.nlu_test_dir, settings.var_dir / "evaluations"
     )
-    app[TRAINING] = TrainingJobs(redis, rasa, paths, check_before_training)
+    app[TRAINING] = TrainingJobs(redis, rasa, paths, check_before_training, settings.model_f1_margin)
     app[ANALYTICS] = AnalyticsRecorder(redis, app[METRICS])
     parts = HandoffParts.build(
         redis,

@@ -1,21 +1,28 @@
-"""Trained models cached by a hash of everything that goes into them.
+"""Trained models cached by a hash of everything that goes into them, and the record of the one in service.
 
 ``make run`` and the tests call :func:`ensure_model`; training (minutes) only
 happens when config, domain, training data, our NLU components or Rasa's
-pinned environment changed.
+pinned environment changed. The trainer page's job and rollback keep
+``serving.json`` (:func:`record_serving`, :func:`record_rollback`), which the
+supervisor reads (:func:`read_serving`) to start and restart Rasa with the
+model that was decided on.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterable
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, Final
 
 from bot.core.paths import PROJECT_ROOT, RASA_VENV
 
@@ -119,3 +126,153 @@ def ensure_model(models_dir: Path, root: Path = PROJECT_ROOT, data: str | Path =
         if result.returncode != 0 or not model.exists():
             raise TrainingFailed(f"rasa train exited with {result.returncode}")
     return model
+
+
+# --- the models in service -----------------------------------------------------
+#
+# Which model is in service is a decision (the trainer page's gate, an override,
+# a rollback), not always the model of the current data. It is kept in
+# ``MODELS_DIR/serving.json``, one record per training data folder (the tests'
+# copies of the data share the checkout's model cache and must not take each
+# other's place), so that a restarted Rasa serves what was decided.
+
+#: The record's file, in the models folder.
+SERVING_FILE: Final = "serving.json"
+#: Earlier models a record keeps for rollbacks, newest first.
+SERVING_HISTORY: Final = 5
+#: Records of data folders kept at most (the newest), beside dropping those of folders that are gone.
+SERVING_FOLDERS_KEPT: Final = 8
+
+
+@dataclass(frozen=True)
+class ServingRecord:
+    """The model in service for one training data folder, the earlier ones, and what it was decided for.
+
+    ``decided_for`` is the model of the training inputs (:func:`training_plan`'s
+    name) when the last decision was taken: a deploy, a refusal or a rollback.
+    While the inputs still plan that model, nothing changed since the decision.
+    """
+
+    current: str = ""
+    previous: tuple[str, ...] = ()
+    decided_for: str = ""
+
+    def rollback_target(self, models_dir: Path, serving: str) -> str:
+        """The newest recorded model other than ``serving`` whose file is still there, or ``""``."""
+        for name in (self.current, *self.previous):
+            if name and name != serving and (models_dir / name).is_file():
+                return name
+        return ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"current": self.current, "previous": list(self.previous), "decided_for": self.decided_for}
+
+    @classmethod
+    def from_json(cls, data: object) -> ServingRecord:
+        """The record in ``data``; an empty one for anything that is not a record."""
+        if not isinstance(data, dict):
+            return cls()
+        current, previous, decided_for = data.get("current"), data.get("previous"), data.get("decided_for")
+        return cls(
+            current if isinstance(current, str) else "",
+            tuple(name for name in previous if isinstance(name, str)) if isinstance(previous, list) else (),
+            decided_for if isinstance(decided_for, str) else "",
+        )
+
+
+def _folder_key(data_dir: str | Path) -> str:
+    return str((PROJECT_ROOT / data_dir).resolve())
+
+
+def _read_records(models_dir: Path) -> dict[str, Any]:
+    path = models_dir / SERVING_FILE
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as error:
+        log.warning("the record of the models in service is unreadable", extra={"fields": {"error": str(error)}})
+        return {}
+    return records if isinstance(records, dict) else {}
+
+
+def read_serving(models_dir: Path, data_dir: str | Path) -> ServingRecord:
+    """The record for the training data in ``data_dir``; an empty one if there is none or it is unreadable."""
+    return ServingRecord.from_json(_read_records(models_dir).get(_folder_key(data_dir)))
+
+
+def _deduplicated(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(name for name in names if name))
+
+
+def record_serving(
+    models_dir: Path, data_dir: str | Path, current: str, *, decided_for: str, replacing: str = ""
+) -> ServingRecord:
+    """Record ``current`` in service for ``data_dir`` (a deploy, or a refusal that keeps it), newest first.
+
+    ``replacing`` is the model Rasa served until now: it goes first among the
+    earlier ones even if it was never recorded (it was started by ``make run``).
+    """
+
+    def change(old: ServingRecord) -> ServingRecord:
+        earlier = _deduplicated([replacing, old.current, *old.previous])
+        return ServingRecord(current, tuple(name for name in earlier if name != current), decided_for)
+
+    return _update_record(models_dir, data_dir, change)
+
+
+def record_rollback(models_dir: Path, data_dir: str | Path, to: str, *, decided_for: str) -> ServingRecord:
+    """Record ``to`` in service again: the models recorded after it are dropped from the history."""
+
+    def change(old: ServingRecord) -> ServingRecord:
+        history = _deduplicated([old.current, *old.previous])
+        kept = history[history.index(to) + 1 :] if to in history else history
+        return ServingRecord(to, kept, decided_for)
+
+    return _update_record(models_dir, data_dir, change)
+
+
+def _update_record(
+    models_dir: Path, data_dir: str | Path, change: Callable[[ServingRecord], ServingRecord]
+) -> ServingRecord:
+    """Read, change and replace the record file under a lock; the file is replaced whole (temp file, os.replace)."""
+    models_dir.mkdir(parents=True, exist_ok=True)
+    key = _folder_key(data_dir)
+    with open(models_dir / ".serving.lock", "w") as lock:
+        # One writer at a time (jobs and rollbacks of every gateway, the tests' stacks): no update is lost.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        records = _read_records(models_dir)
+        new = change(ServingRecord.from_json(records.get(key)))
+        new = ServingRecord(new.current, new.previous[:SERVING_HISTORY], new.decided_for)
+        records[key] = {**new.to_json(), "updated_at": time.time()}
+        # Records of data folders that are gone (the tests' copies) go; of the rest, the newest few stay.
+        others = [
+            (folder, record)
+            for folder, record in records.items()
+            if folder != key and isinstance(record, dict) and Path(folder).is_dir()
+        ]
+        others.sort(key=lambda item: _updated_at(item[1]), reverse=True)
+        kept = {key: records[key], **dict(others[: SERVING_FOLDERS_KEPT - 1])}
+        _replace_file(models_dir / SERVING_FILE, json.dumps(kept, indent=2, ensure_ascii=False) + "\n")
+    return new
+
+
+def _updated_at(record: dict[str, Any]) -> float:
+    value = record.get("updated_at")
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+def _replace_file(path: Path, content: str) -> None:
+    """Write ``content`` to ``path`` whole or not at all: readers see the old file or the new one."""
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+    ) as temporary:
+        try:
+            temporary.write(content)
+            temporary.flush()
+            os.fsync(temporary.fileno())
+            os.chmod(temporary.name, 0o644)  # a temporary file is private; the record is not
+            os.replace(temporary.name, path)
+        except BaseException:
+            os.unlink(temporary.name)
+            raise

@@ -5,6 +5,15 @@ It starts, as children it watches: Redis (``REDIS_URL``, or a private
 server on 127.0.0.1 with a token, and the gateway; trains the model first when
 its inputs changed; restarts a child that dies; stops them all on Ctrl-C or
 SIGTERM. The tests start the same :class:`Stack` once per session.
+
+Which model Rasa serves: what the trainer page decided (a deploy, a refusal
+that kept the old model, a rollback) is recorded in the models folder
+(``bot.nlu.model_cache.read_serving``). A restarted Rasa serves the recorded
+model while its file is there. At start-up the record is honoured only while
+the training inputs are those it was decided for; once config, domain, data,
+our NLU components or Rasa changed, ``make run`` trains and serves the model of
+the inputs, as it always did, says that it set the record aside, and records
+that model in service instead (the earlier ones stay there for a rollback).
 """
 
 from __future__ import annotations
@@ -28,7 +37,7 @@ from redis.asyncio import Redis
 from bot.core.logs import configure_logging
 from bot.core.paths import PROJECT_ROOT, RASA_VENV
 from bot.core.settings import Settings, fill_missing_secrets, get_settings
-from bot.nlu.model_cache import ensure_model, rasa_environment, training_plan
+from bot.nlu.model_cache import ensure_model, rasa_environment, read_serving, record_serving, training_plan
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +146,7 @@ class Stack:
         if not s.redis_url:
             await self._start_private_redis()
         await self._wait_for_redis()
-        self.model = await asyncio.to_thread(ensure_model, s.models_dir, PROJECT_ROOT, s.training_data_dir)
+        self.model = await asyncio.to_thread(self.model_at_start)
         rasa_bin = str(RASA_VENV / "bin" / "rasa")
         actions_env = rasa_environment({"SANIC_HOST": "127.0.0.1"})
         await self._child(
@@ -162,7 +171,7 @@ class Stack:
         data_dir.mkdir(parents=True, exist_ok=True)
         command = [
             redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data_dir),
-            "--appendonly", "yes", "--save", "", "--protected-mode", "yes",
+            "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--protected-mode", "yes",
             "--maxmemory", s.redis_maxmemory, "--maxmemory-policy", "noeviction",
         ]  # fmt: skip
         await self._child("redis", command, dict(os.environ)).start()
@@ -214,12 +223,47 @@ class Stack:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 1.0)
 
+    def model_at_start(self) -> Path:
+        """The recorded model in service if nothing changed since it was decided on, else the inputs' model.
+
+        The inputs' model is trained first if needed (:func:`ensure_model`); if it
+        sets a record aside, it is recorded in service instead, so that a restarted
+        Rasa serves it too. Blocking.
+        """
+        s = self.settings
+        record = read_serving(s.models_dir, s.training_data_dir)
+        if not record.current:
+            return ensure_model(s.models_dir, PROJECT_ROOT, s.training_data_dir)
+        planned, _ = training_plan(s.models_dir, PROJECT_ROOT, s.training_data_dir)
+        recorded = s.models_dir / record.current
+        fields = {"model": record.current, "inputs_model": planned.name}
+        if recorded.is_file() and record.decided_for == planned.name:
+            log.info("serving the recorded model", extra={"fields": fields})
+            return recorded
+        why = "its file is gone" if not recorded.is_file() else "the training inputs changed since it was decided on"
+        log.warning(f"the recorded model is set aside: {why}; serving the inputs' model", extra={"fields": fields})
+        model = ensure_model(s.models_dir, PROJECT_ROOT, s.training_data_dir)
+        try:
+            record_serving(s.models_dir, s.training_data_dir, model.name, decided_for=model.name)
+        except OSError:
+            log.exception("could not record the model in service")
+        return model
+
+    def model_for_restart(self) -> Path | None:
+        """What a restarted Rasa serves: the recorded model, else the current data's if it was trained since."""
+        s = self.settings
+        record = read_serving(s.models_dir, s.training_data_dir)
+        if record.current and (s.models_dir / record.current).is_file():
+            return s.models_dir / record.current
+        latest, _ = training_plan(s.models_dir, PROJECT_ROOT, s.training_data_dir)
+        return latest if latest.exists() else None
+
     def _serve_latest_model(self, rasa: Child) -> None:
-        """A restarted Rasa serves the model of the current data if the trainer page trained it since."""
-        latest, _ = training_plan(self.settings.models_dir, PROJECT_ROOT, self.settings.training_data_dir)
-        if latest.exists() and "--model" in rasa.command:
-            rasa.command[rasa.command.index("--model") + 1] = str(latest)
-            self.model = latest
+        """Point a Rasa about to restart at :meth:`model_for_restart` (it keeps its model if there is none)."""
+        model = self.model_for_restart()
+        if model is not None and "--model" in rasa.command:
+            rasa.command[rasa.command.index("--model") + 1] = str(model)
+            self.model = model
 
     async def stop(self) -> None:
         """Stop every child, the gateway first and Redis last."""

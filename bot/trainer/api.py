@@ -1,9 +1,10 @@
-"""The trainer page's REST edge: the inbox, labelling, and train-and-deploy.
+"""The trainer page's REST edge: the inbox, labelling, train-and-deploy and rollback.
 
 Trainers and supervisors sign in with the agents' login (``POST
-/api/agent/login``); every ``/api/trainer/*`` endpoint wants that token.
-Labelled examples are written into the training data with a round-tripping
-YAML library, so the trainers' comments and order survive.
+/api/agent/login``); every ``/api/trainer/*`` endpoint wants that token, and
+``POST /api/trainer/rollback`` a supervisor's. Labelled examples are written
+into the training data with a round-tripping YAML library, so the trainers'
+comments and order survive.
 """
 
 from __future__ import annotations
@@ -17,17 +18,40 @@ from typing import Any, Final
 from aiohttp import web
 
 from bot.core.agent_protocol import AgentRole
+from bot.core.text import clean_text
+from bot.nlu.rasa_client import AssistantUnavailable
 from bot.nlu.training_data import TrainingDataError, add_example, known_labels
 from bot.staff.accounts import Agent, AgentDirectory
 from bot.staff.web import add_staff_page, json_error, staff_member
 from bot.trainer.inbox import NluInbox
-from bot.trainer.job import TrainingBusy, TrainingJobs
+from bot.trainer.job import MAX_OVERRIDE_REASON_CHARS, NothingToRollBack, TrainingBusy, TrainingJobs
 
 log = logging.getLogger(__name__)
 
 TRAINER_DIR: Final = Path(__file__).parent / "page"
 TRAINER_ROLES: Final = frozenset({AgentRole.TRAINER, AgentRole.SUPERVISOR})
 MAX_LABEL_CHARS: Final = 100
+
+
+async def override_reason_of(request: web.Request) -> str:
+    """The cleaned ``override_reason`` of a train request's optional JSON body; ``""`` without one; 400 if wrong."""
+    if not request.body_exists:
+        return ""
+    try:
+        body: Any = await request.json()
+    except ValueError:
+        raise json_error(web.HTTPBadRequest, "send no body, or JSON {override_reason}") from None
+    if not isinstance(body, dict):
+        raise json_error(web.HTTPBadRequest, "send no body, or JSON {override_reason}")
+    if "override_reason" not in body:
+        return ""
+    reason = body["override_reason"]
+    reason = clean_text(reason) if isinstance(reason, str) else ""
+    if not 0 < len(reason) <= MAX_OVERRIDE_REASON_CHARS:
+        raise json_error(
+            web.HTTPBadRequest, f"override_reason: why to deploy anyway, 1 to {MAX_OVERRIDE_REASON_CHARS} characters"
+        )
+    return reason
 
 
 def register_trainer_routes(
@@ -86,17 +110,37 @@ def register_trainer_routes(
         return web.Response(status=204)
 
     async def status(request: web.Request) -> web.Response:
-        await trainer(request)
-        return web.json_response({**await get_jobs().status(), "inbox_count": await get_inbox().count()})
+        agent = await trainer(request)
+        return web.json_response(
+            {
+                **await get_jobs().status(),
+                "inbox_count": await get_inbox().count(),
+                "may_roll_back": agent.role == AgentRole.SUPERVISOR,
+                "override_reason_max": MAX_OVERRIDE_REASON_CHARS,
+            }
+        )
 
     async def train(request: web.Request) -> web.Response:
         agent = await trainer(request)
+        override_reason = await override_reason_of(request)
         try:
-            job = await get_jobs().start(agent.username)
+            job = await get_jobs().start(agent.username, override_reason)
         except TrainingBusy:
-            raise json_error(web.HTTPConflict, "a training job is running already") from None
-        log.info("training started", extra={"fields": {"trainer": agent.username}})
+            raise json_error(web.HTTPConflict, "a training job or a rollback is running already") from None
+        log.info("training started", extra={"fields": {"trainer": agent.username, "override": bool(override_reason)}})
         return web.json_response({"job": job}, status=202)
+
+    async def rollback(request: web.Request) -> web.Response:
+        agent = await staff_member(get_agents(), request, {AgentRole.SUPERVISOR})
+        try:
+            done = await get_jobs().roll_back(agent.username)
+        except TrainingBusy:
+            raise json_error(web.HTTPConflict, "a training job is running: roll back when it has finished") from None
+        except NothingToRollBack as error:
+            raise json_error(web.HTTPConflict, str(error)) from None
+        except AssistantUnavailable as error:
+            raise json_error(web.HTTPServiceUnavailable, f"the assistant could not roll back: {error}") from None
+        return web.json_response({"ok": True, **done})
 
     item_path = r"/api/trainer/inbox/{item_id:[0-9a-f]{1,40}}"
     app.router.add_get("/api/trainer/inbox", inbox)
@@ -104,4 +148,5 @@ def register_trainer_routes(
     app.router.add_post(item_path + "/discard", discard)
     app.router.add_get("/api/trainer/status", status)
     app.router.add_post("/api/trainer/train", train)
+    app.router.add_post("/api/trainer/rollback", rollback)
     add_staff_page(app, "trainer", TRAINER_DIR)

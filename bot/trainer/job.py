@@ -2,10 +2,19 @@
 
 The job checks the training data, trains a model (reusing the cache when the
 data did not change), scores the new model and the one in service on the
-held-out test examples, loads the new model into the running Rasa server over
-loopback with its token (conversations live on in the tracker store) and keeps
-the before and after figures for the trainer. Its state lives in Redis, so any
-gateway can show the progress of a job another gateway runs.
+held-out test examples, and keeps the before and after figures for the trainer.
+
+A model must earn its place: when any language's intent F1 or intent + faq
+key F1 drops by more than the margin (``MODEL_F1_MARGIN``), the job ends
+*refused* and the model stays on disk, out of service, unless the trainer gave
+an override reason, which is kept with the result. Otherwise the new model is
+loaded into the running Rasa server over loopback with its token
+(conversations live on in the tracker store). Every decision is recorded in
+the models folder (``bot.nlu.model_cache.record_serving``), so a restarted Rasa
+serves what was decided; a supervisor can roll back to the model served before.
+
+The job's state lives in Redis, so any gateway can show the progress of a job
+another gateway runs; the same lock keeps a rollback from running beside a job.
 """
 
 from __future__ import annotations
@@ -28,14 +37,30 @@ from redis.asyncio import Redis
 from bot.core import keys
 from bot.core.paths import PROJECT_ROOT, RASA_VENV
 from bot.nlu.evaluation_diff import diff_reports, render_diff
-from bot.nlu.model_cache import model_hash, rasa_environment, training_lock, training_plan
+from bot.nlu.model_cache import (
+    model_hash,
+    rasa_environment,
+    read_serving,
+    record_rollback,
+    record_serving,
+    training_lock,
+    training_plan,
+)
 from bot.nlu.rasa_client import AssistantUnavailable, RasaClient
 from bot.nlu.training_data import Check
 from bot.nlu.validate import check_training_data
+from bot.trainer.gate import ModelRefused, score_drops, summary_of
 
 log = logging.getLogger(__name__)
 
-__all__ = ["JobStage", "JobState", "TrainingBusy", "TrainingJobs"]
+__all__ = [
+    "MAX_OVERRIDE_REASON_CHARS",
+    "JobStage",
+    "JobState",
+    "NothingToRollBack",
+    "TrainingBusy",
+    "TrainingJobs",
+]
 
 #: Held while a job runs and renewed with every progress update: a gateway
 #: that dies mid-job frees it after this long.
@@ -43,12 +68,15 @@ LOCK_TTL_S: Final = 300
 LOG_LINES_KEPT: Final = 12
 EPOCHS = re.compile(r"Epochs:\s+(\d+)%")
 COMPONENT = re.compile(r"Starting to train component '([^']+)'")
+MAX_OVERRIDE_REASON_CHARS: Final = 500
 
 
 class JobState(enum.StrEnum):
     IDLE = "idle"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
+    #: The new model scored worse than the one in service; it is on disk, not in service.
+    REFUSED = "refused"
     FAILED = "failed"
 
 
@@ -61,11 +89,15 @@ class JobStage(enum.StrEnum):
 
 
 class TrainingBusy(Exception):
-    """A training job is already running (on this or another gateway)."""
+    """A training job or a rollback is already running (on this or another gateway)."""
 
 
 class JobFailed(Exception):
     """A step of the job failed; the message says which and why, for the trainer."""
+
+
+class NothingToRollBack(Exception):
+    """No earlier model is recorded (or its file is gone)."""
 
 
 #: Checks of the training data before a job trains: blocking problems and warnings, as text.
@@ -96,18 +128,28 @@ class JobPaths:
 class TrainingJobs:
     """Starts jobs and reports their state; the job itself runs as a task of this process."""
 
-    def __init__(self, redis: Redis, rasa: RasaClient, paths: JobPaths, check_data: DataCheck) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        rasa: RasaClient,
+        paths: JobPaths,
+        check_data: DataCheck,
+        f1_margin: float,
+    ) -> None:
+        """``f1_margin``: how much a score may drop before a model is refused (``MODEL_F1_MARGIN``)."""
         self.redis = redis
         self.rasa = rasa
         self.paths = paths
         self.check_data = check_data
+        self.f1_margin = f1_margin
         self._task: asyncio.Task[None] | None = None
 
     async def status(self) -> dict[str, Any]:
-        """The current or last job, and whether the data changed since the model in service."""
+        """The current or last job, the model in service and the one a rollback would bring back,
+        and whether the data changed since the model in service."""
         raw = await self.redis.hgetall(keys.training_job_key())
         job: dict[str, Any] = {_text(key): _text(value) for key, value in raw.items()}
-        for field in ("result", "log", "warnings"):
+        for field in ("result", "log", "warnings", "rollback"):
             if field in job:
                 job[field] = json.loads(job[field])
         job.setdefault("state", JobState.IDLE.value)
@@ -119,7 +161,13 @@ class TrainingJobs:
             job["message"] = "the gateway running the job stopped before it finished"
         serving = await self.serving_model()
         planned, _ = await asyncio.to_thread(self._plan)
-        return {"job": job, "serving_model": serving, "data_changed": bool(serving) and serving != planned.name}
+        return {
+            "job": job,
+            "serving_model": serving,
+            "previous_model": await self._rollback_target(serving),
+            "planned_model": planned.name,
+            "data_changed": bool(serving) and serving != planned.name,
+        }
 
     async def serving_model(self) -> str:
         """The file name of the model Rasa serves now, or ``""`` if Rasa cannot say."""
@@ -132,8 +180,22 @@ class TrainingJobs:
     def _plan(self) -> tuple[Path, list[str]]:
         return training_plan(self.paths.models_dir, PROJECT_ROOT, self.paths.data_dir)
 
-    async def start(self, started_by: str) -> dict[str, Any]:
-        """Start a job in the background; raises :class:`TrainingBusy` if one runs."""
+    async def _rollback_target(self, serving: str) -> str:
+        if not serving:
+            return ""  # what is in service is unknown: no rollback is offered
+
+        def target() -> str:
+            record = read_serving(self.paths.models_dir, self.paths.data_dir)
+            return record.rollback_target(self.paths.models_dir, serving)
+
+        return await asyncio.to_thread(target)
+
+    async def start(self, started_by: str, override_reason: str = "") -> dict[str, Any]:
+        """Start a job in the background; raises :class:`TrainingBusy` if one runs.
+
+        With an ``override_reason`` (already cleaned, at most :data:`MAX_OVERRIDE_REASON_CHARS`)
+        the new model is put in service even if its scores drop.
+        """
         if not await self.redis.set(keys.training_lock_key(), started_by, nx=True, ex=LOCK_TTL_S):
             raise TrainingBusy()
         await self.redis.delete(keys.training_job_key())
@@ -144,9 +206,10 @@ class TrainingJobs:
             message="checking the training data",
             started_by=started_by,
             started_at=time.time(),
+            override_reason=override_reason,
             log=[],
         )
-        self._task = asyncio.create_task(self._run())
+        self._task = asyncio.create_task(self._run(started_by, override_reason))
         self._task.add_done_callback(self._finished)
         job: dict[str, Any] = (await self.status())["job"]
         return job
@@ -174,9 +237,18 @@ class TrainingJobs:
             pipe.expire(keys.training_lock_key(), LOCK_TTL_S)
             await pipe.execute()
 
-    async def _run(self) -> None:
+    async def _run(self, started_by: str, override_reason: str) -> None:
         try:
-            result = await self._steps()
+            result = await self._steps(started_by, override_reason)
+        except ModelRefused as refused:
+            await self._update(
+                state=JobState.REFUSED,
+                stage=JobStage.DONE,
+                percent=100,
+                message=str(refused),
+                result=refused.result,
+                finished_at=time.time(),
+            )
         except (JobFailed, AssistantUnavailable) as error:
             log.warning("training job failed: %s", error)
             await self._update(state=JobState.FAILED, message=str(error), finished_at=time.time())
@@ -195,7 +267,7 @@ class TrainingJobs:
         finally:
             await self.redis.delete(keys.training_lock_key())
 
-    async def _steps(self) -> dict[str, Any]:
+    async def _steps(self, started_by: str, override_reason: str) -> dict[str, Any]:
         problems, warnings = await asyncio.to_thread(self.check_data, self.paths.data_dir)
         await self._update(warnings=warnings)
         if problems:
@@ -205,17 +277,65 @@ class TrainingJobs:
         await self._update(stage=JobStage.EVALUATING, percent=0, message="scoring the old and the new model")
         before = await self._evaluate(self.paths.models_dir / previous) if previous else None
         after = await self._evaluate(model)
-        await self._update(stage=JobStage.DEPLOYING, percent=0, message=f"loading {model.name} into the assistant")
-        await self.rasa.load_model(str(model.resolve()))
-        log.info("model deployed", extra={"fields": {"model": model.name, "previous": previous}})
         diff = diff_reports(before, after) if before is not None else None
-        return {
+        drops = score_drops(summary_of(before), summary_of(after), self.f1_margin)
+        result: dict[str, Any] = {
             "model": model.name,
             "previous_model": previous,
             "before": summary_of(before),
             "after": summary_of(after),
             "diff_markdown": render_diff(diff, previous or "no model", model.name, "Held-out scores"),
+            "margin": self.f1_margin,
+            "drops": [drop.to_public() for drop in drops],
+            "override": None,
         }
+        fields = {"model": model.name, "previous": previous, "drops": [str(drop) for drop in drops]}
+        if drops and not override_reason:
+            # The decision is recorded too: a restart keeps serving `previous`, not the refused model of this data.
+            await self._record(record_serving, previous, decided_for=model.name)
+            log.warning("model refused", extra={"fields": fields})
+            raise ModelRefused(drops, result)
+        if drops:
+            result["override"] = {"reason": override_reason, "by": started_by, "drops": result["drops"]}
+            override = {**fields, "by": started_by, "reason": override_reason}
+            log.warning("model deployed despite drops", extra={"fields": override})
+        await self._update(stage=JobStage.DEPLOYING, percent=0, message=f"loading {model.name} into the assistant")
+        await self.rasa.load_model(str(model.resolve()))
+        log.info("model deployed", extra={"fields": {"model": model.name, "previous": previous}})
+        await self._record(record_serving, model.name, decided_for=model.name, replacing=previous)
+        return result
+
+    async def _record(self, change: Callable[..., object], model: str, **details: str) -> None:
+        """Record a decision in the models folder; a failure is logged (the model in service stays as decided)."""
+        try:
+            await asyncio.to_thread(change, self.paths.models_dir, self.paths.data_dir, model, **details)
+        except OSError:
+            log.exception("could not record the model in service; a restarted Rasa may serve another one")
+
+    async def roll_back(self, by: str) -> dict[str, str]:
+        """Put the model served before back in service (``by`` a supervisor); returns both names.
+
+        Raises :class:`TrainingBusy` while a job runs, :class:`NothingToRollBack`,
+        or ``AssistantUnavailable`` when Rasa does not answer or load it.
+        """
+        if not await self.redis.set(keys.training_lock_key(), f"rollback by {by}", nx=True, ex=LOCK_TTL_S):
+            raise TrainingBusy()
+        try:
+            serving = await self.serving_model()
+            if not serving:
+                raise AssistantUnavailable("the assistant is not answering, so what it serves is unknown")
+            target = await self._rollback_target(serving)
+            if not target:
+                raise NothingToRollBack("there is no earlier model to roll back to")
+            await self.rasa.load_model(str((self.paths.models_dir / target).resolve()))
+            planned, _ = await asyncio.to_thread(self._plan)
+            await self._record(record_rollback, target, decided_for=planned.name)
+            rollback = {"model": target, "previous_model": serving, "by": by, "at": time.time()}
+            await self.redis.hset(keys.training_job_key(), "rollback", json.dumps(rollback))
+            log.warning("model rolled back", extra={"fields": {"model": target, "previous": serving, "by": by}})
+            return {"model": target, "previous_model": serving}
+        finally:
+            await self.redis.delete(keys.training_lock_key())
 
     async def _train(self) -> Path:
         model, command = await asyncio.to_thread(self._plan)
@@ -300,18 +420,3 @@ class TrainingJobs:
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
-
-
-def summary_of(report: dict[str, Any] | None) -> dict[str, dict[str, float]] | None:
-    """Per language: intent F1, intent + faq key F1, examples (what the page shows)."""
-    if report is None:
-        return None
-    return {
-        language: {
-            "intent_f1": float(row.get("intent_f1", 0.0)),
-            "response_f1": float(row.get("response_f1", 0.0)),
-            "examples": float(row.get("examples", 0)),
-        }
-        for language, row in report.items()
-        if isinstance(row, dict)
-    }

@@ -1,6 +1,8 @@
 // The trainer page: sign in, label or discard the inbox's messages, train and
-// deploy, and see the held-out scores before and after. REST only
-// (bot/trainer/api.py). Text always goes in as text nodes, never as markup.
+// deploy, and see the held-out scores before and after; a model whose scores
+// dropped is refused, and can be deployed anyway with a reason; supervisors
+// can roll back to the model served before. REST only (bot/trainer/api.py).
+// Text always goes in as text nodes, never as markup.
 
 import { AgentRole } from "./constants.js";
 import { append, byId as $, h, replaceChildren as clear } from "./dom.js";
@@ -11,6 +13,8 @@ const POLL_RUNNING_MS = 1_000;
 const POLL_IDLE_MS = 10_000;
 const REASON_LABELS = { low_confidence: "Not understood", handoff: "Led to a person", flagged: "Flagged by an agent" };
 const STAGE_LABELS = { checking: "Checking data", training: "Training", evaluating: "Scoring", deploying: "Deploying", done: "Done" };
+const STATE_LABELS = { failed: "Failed", succeeded: "Done", refused: "Refused" };
+const SCORE_LABELS = { intent_f1: "intent F1", response_f1: "intent + question F1" };
 
 let labels = [];
 let items = [];
@@ -146,13 +150,46 @@ async function decide(item, row, label) {
 
 // ---- training ---------------------------------------------------------------
 
-async function train() {
+async function train(body) {
   $("train").disabled = true;
+  $("deploy-anyway").disabled = true;
   try {
-    if (await api("POST", "/api/trainer/train")) notice("");
+    if (await api("POST", "/api/trainer/train", body)) {
+      notice("");
+      if (body) $("override-reason").value = "";
+    }
   } catch (error) {
     notice(String(error.message || error));
   }
+  poll();
+}
+
+function deployAnyway(event) {
+  event.preventDefault();
+  const reason = $("override-reason").value.trim();
+  if (!reason) {
+    notice("Say why the new model should serve despite its lower scores.");
+    $("override-reason").focus();
+    return;
+  }
+  train({ override_reason: reason });
+}
+
+function askRollback() {
+  $("rollback-confirm").hidden = false;
+  $("rollback-yes").focus();
+}
+
+async function rollBack() {
+  $("rollback-yes").disabled = true;
+  try {
+    const done = await api("POST", "/api/trainer/rollback");
+    if (done) notice(`Rolled back: ${done.model} is in service again.`);
+  } catch (error) {
+    notice(String(error.message || error));
+  }
+  $("rollback-yes").disabled = false;
+  $("rollback-confirm").hidden = true;
   poll();
 }
 
@@ -186,25 +223,77 @@ function renderEvaluation(result) {
   box.hidden = false;
 }
 
+function modelState(status, job) {
+  const serving = status.serving_model ? `In service: ${status.serving_model}.` : "The assistant is not answering right now.";
+  if (job.state === "refused" && job.result && job.result.model === status.planned_model && status.data_changed) {
+    return `${serving} The model of the current training data (${job.result.model}) was refused: see below.`;
+  }
+  return status.data_changed
+    ? `${serving} The training data changed since it was trained: train to use your labels.`
+    : `${serving} It is up to date with the training data.`;
+}
+
+function renderRefusal(job, running) {
+  const refused = job.state === "refused" && job.result;
+  $("refusal").hidden = !refused;
+  $("deploy-anyway").disabled = running;
+  if (!refused) return;
+  const drops = $("refusal-drops");
+  clear(drops);
+  for (const drop of job.result.drops || []) {
+    const score = SCORE_LABELS[drop.score] || drop.score;
+    drops.appendChild(
+      h("li", { "data-testid": "refusal-drop", "data-language": drop.language }, [
+        `${languageName(drop.language)} ${score}: `,
+        delta(drop.before, drop.after),
+      ]),
+    );
+  }
+}
+
+function renderNotes(job) {
+  const override = job.state === "succeeded" && job.result && job.result.override;
+  $("override-note").hidden = !override;
+  if (override) $("override-note").textContent = `Deployed despite lower scores by ${override.by}: “${override.reason}”`;
+  const rollback = job.rollback;
+  $("rollback-note").hidden = !rollback;
+  if (rollback) {
+    const when = new Date(rollback.at * 1000).toLocaleString();
+    $("rollback-note").textContent = `${rollback.by} rolled back from ${rollback.previous_model} to ${rollback.model} (${when}).`;
+  }
+}
+
+function renderRollback(status, running) {
+  const offered = Boolean(status.may_roll_back && status.previous_model) && !running;
+  $("rollback").hidden = !offered;
+  if (!offered) {
+    $("rollback-confirm").hidden = true;
+    return;
+  }
+  $("rollback-button").textContent = `Roll back to ${status.previous_model}`;
+  $("rollback-question").textContent = `Put ${status.previous_model} back in service instead of ${status.serving_model}?`;
+}
+
 function renderStatus(status) {
   const job = status.job;
   const running = job.state === "running";
   $("train").disabled = running;
-  const serving = status.serving_model ? `In service: ${status.serving_model}.` : "The assistant is not answering right now.";
-  $("model-state").textContent = status.data_changed
-    ? `${serving} The training data changed since it was trained: train to use your labels.`
-    : `${serving} It is up to date with the training data.`;
+  $("model-state").textContent = modelState(status, job);
   const box = $("job");
   box.hidden = job.state === "idle";
   if (!box.hidden) {
     const stage = STAGE_LABELS[job.stage] || job.stage || "";
-    const prefix = job.state === "failed" ? "Failed" : job.state === "succeeded" ? "Done" : stage;
+    const prefix = STATE_LABELS[job.state] || stage;
     $("job-message").textContent = `${prefix}: ${job.message || ""}`;
     $("job-message").dataset.state = job.state;
-    $("job-progress").value = job.state === "succeeded" ? 100 : Number(job.percent || 0);
+    $("job-progress").value = job.state === "succeeded" || job.state === "refused" ? 100 : Number(job.percent || 0);
     $("job-log").textContent = (job.log || []).join("\n");
   }
-  renderEvaluation(job.state === "succeeded" ? job.result : null);
+  renderEvaluation(job.state === "succeeded" || job.state === "refused" ? job.result : null);
+  renderRefusal(job, running);
+  renderNotes(job);
+  renderRollback(status, running);
+  if (status.override_reason_max) $("override-reason").maxLength = status.override_reason_max;
   return running;
 }
 
@@ -229,5 +318,11 @@ async function poll() {
 
 append($("language-filter"), languageOptions());
 $("language-filter").addEventListener("change", renderInbox);
-$("train").addEventListener("click", train);
+$("train").addEventListener("click", () => train());
+$("override-form").addEventListener("submit", deployAnyway);
+$("rollback-button").addEventListener("click", askRollback);
+$("rollback-yes").addEventListener("click", rollBack);
+$("rollback-no").addEventListener("click", () => {
+  $("rollback-confirm").hidden = true;
+});
 signIn.start();

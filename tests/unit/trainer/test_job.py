@@ -1,8 +1,10 @@
-"""The train-and-deploy job's bookkeeping against a real Redis (training itself: tests/browser/test_trainer.py)."""
+"""The train-and-deploy job against a real Redis and an HTTP server answering as Rasa's API: its bookkeeping,
+the gate a new model must pass, the override, the record of the model in service, and the rollback
+(training itself: tests/browser/test_trainer.py)."""
 
 from __future__ import annotations
 
-import asyncio
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,12 +14,17 @@ from redis.asyncio import Redis
 
 from bot.core import keys
 from bot.core.paths import PROJECT_ROOT
-from bot.core.settings import Settings
-from bot.nlu.model_cache import training_plan
+from bot.nlu.model_cache import read_serving, record_serving
 from bot.nlu.rasa_client import RasaClient
-from bot.supervisor.stack import Child, Stack
-from bot.trainer.job import JobPaths, TrainingBusy, TrainingJobs, check_before_training
+from bot.trainer.job import (
+    JobPaths,
+    NothingToRollBack,
+    TrainingBusy,
+    TrainingJobs,
+    check_before_training,
+)
 from tests.helpers import free_port
+from tests.unit.trainer.conftest import OLD_MODEL, FakeRasa, ModelsFolder, finished, jobs_with, report
 
 
 @pytest.fixture
@@ -29,16 +36,7 @@ async def rasa_nowhere() -> AsyncIterator[RasaClient]:
 
 def jobs_for(redis: Redis, rasa: RasaClient, tmp_path: Path, problems: list[str]) -> TrainingJobs:
     paths = JobPaths(PROJECT_ROOT / "data", tmp_path / "models", PROJECT_ROOT / "tests/data/nlu_test", tmp_path)
-    return TrainingJobs(redis, rasa, paths, lambda data_dir: (problems, ["a warning"]))
-
-
-async def finished(jobs: TrainingJobs) -> dict[str, object]:
-    for _ in range(100):
-        status = await jobs.status()
-        if status["job"]["state"] != "running":
-            return status
-        await asyncio.sleep(0.05)
-    raise AssertionError("the job never finished")
+    return TrainingJobs(redis, rasa, paths, lambda data_dir: (problems, ["a warning"]), f1_margin=0.01)
 
 
 async def test_data_problems_stop_the_job_with_their_reason(
@@ -83,14 +81,117 @@ def test_broken_yaml_blocks_training(tmp_path: Path) -> None:
     assert any("nlu.yml" in problem for problem in blocking), blocking
 
 
-def test_a_restarted_rasa_serves_the_model_the_trainer_deployed(tmp_path: Path) -> None:
-    settings = Settings(var_dir=tmp_path, models_dir=tmp_path / "models", training_data_dir=PROJECT_ROOT / "data")
-    stack = Stack(settings)
-    rasa = Child("rasa", ["rasa", "run", "--model", "models/model-old.tar.gz", "--port", "5005"], {})
-    stack._serve_latest_model(rasa)
-    assert rasa.command[3] == "models/model-old.tar.gz", "nothing newer was trained: keep the model"
-    latest, _ = training_plan(settings.models_dir, PROJECT_ROOT, settings.training_data_dir)
-    latest.parent.mkdir(parents=True)
-    latest.write_bytes(b"a model")
-    stack._serve_latest_model(rasa)
-    assert rasa.command == ["rasa", "run", "--model", str(latest), "--port", "5005"]
+# --- the gate ------------------------------------------------------------------
+
+BEFORE = report(en=(0.90, 0.88), fa=(0.90, 0.90))
+
+
+async def test_a_model_whose_scores_drop_beyond_the_margin_is_refused_and_not_loaded(
+    redis_client: Redis, fake_rasa: tuple[FakeRasa, RasaClient], models: ModelsFolder
+) -> None:
+    rasa, client = fake_rasa
+    models.scored(BEFORE, report(en=(0.92, 0.89), fa=(0.87, 0.85)))
+    jobs = jobs_with(redis_client, client, models)
+    await jobs.start("tina")
+    status = await finished(jobs)
+    job = status["job"]
+    assert isinstance(job, dict)
+    assert job["state"] == "refused"
+    assert rasa.loaded == [], "a refused model is never loaded"
+    assert status["serving_model"] == OLD_MODEL
+    assert models.new.is_file(), "the refused model stays on disk"
+    message = job["message"]
+    assert "Persian (fa) intent F1 0.900 → 0.870 (-0.030)" in message
+    assert "Persian (fa) intent + faq key F1 0.900 → 0.850 (-0.050)" in message
+    assert "English" not in message, "English improved: it is not named"
+    assert f"{OLD_MODEL} stays in service" in message
+    result = job["result"]
+    assert [(drop["language"], drop["score"]) for drop in result["drops"]] == [
+        ("fa", "intent_f1"),
+        ("fa", "response_f1"),
+    ]
+    assert result["override"] is None and result["before"]["fa"]["response_f1"] == 0.90
+    # The decision is kept: a restart serves the old model, not the refused model of this data.
+    record = read_serving(models.paths.models_dir, models.paths.data_dir)
+    assert (record.current, record.decided_for) == (OLD_MODEL, models.new.name)
+    assert not await redis_client.exists(keys.training_lock_key())
+
+
+async def test_a_drop_within_the_margin_is_deployed_and_recorded(
+    redis_client: Redis, fake_rasa: tuple[FakeRasa, RasaClient], models: ModelsFolder
+) -> None:
+    rasa, client = fake_rasa
+    models.scored(BEFORE, report(en=(0.95, 0.93), fa=(0.89, 0.89)))
+    jobs = jobs_with(redis_client, client, models)
+    await jobs.start("tina")
+    job = (await finished(jobs))["job"]
+    assert isinstance(job, dict)
+    assert (job["state"], job["result"]["drops"]) == ("succeeded", []), job["message"]
+    assert rasa.loaded == [str(models.new.resolve())]
+    record = read_serving(models.paths.models_dir, models.paths.data_dir)
+    assert (record.current, record.previous, record.decided_for) == (models.new.name, (OLD_MODEL,), models.new.name)
+
+
+async def test_an_override_deploys_despite_the_drop_and_keeps_the_reason(
+    redis_client: Redis, fake_rasa: tuple[FakeRasa, RasaClient], models: ModelsFolder, caplog: pytest.LogCaptureFixture
+) -> None:
+    rasa, client = fake_rasa
+    models.scored(BEFORE, report(en=(0.90, 0.88), fa=(0.90, 0.80)))
+    jobs = jobs_with(redis_client, client, models)
+    reason = "the old warranty answers were wrong; the test set is being fixed"
+    with caplog.at_level(logging.WARNING, logger="bot.trainer.job"):
+        started = await jobs.start("tina", override_reason=reason)
+        job = (await finished(jobs))["job"]
+    assert started["override_reason"] == reason
+    assert isinstance(job, dict)
+    assert job["state"] == "succeeded"
+    assert rasa.loaded == [str(models.new.resolve())]
+    drops = [{"language": "fa", "score": "response_f1", "before": 0.90, "after": 0.80}]
+    assert job["result"]["override"] == {"reason": reason, "by": "tina", "drops": drops}
+    [logged] = [record for record in caplog.records if record.getMessage() == "model deployed despite drops"]
+    assert logged.fields["reason"] == reason and logged.fields["by"] == "tina"  # type: ignore[attr-defined]
+    assert "fa" in logged.fields["drops"][0]  # type: ignore[attr-defined]
+
+
+async def test_a_supervisor_rolls_back_to_the_model_served_before(
+    redis_client: Redis, fake_rasa: tuple[FakeRasa, RasaClient], models: ModelsFolder
+) -> None:
+    rasa, client = fake_rasa
+    models.scored(BEFORE, BEFORE)
+    jobs = jobs_with(redis_client, client, models)
+    await jobs.start("tina")
+    await finished(jobs)
+    assert (await jobs.status())["previous_model"] == OLD_MODEL
+
+    assert await jobs.roll_back("sam") == {"model": OLD_MODEL, "previous_model": models.new.name}
+    assert rasa.loaded == [str(models.new.resolve()), str(models.old.resolve())]
+    record = read_serving(models.paths.models_dir, models.paths.data_dir)
+    assert (record.current, record.previous) == (OLD_MODEL, ()), "the model rolled back from leaves the history"
+    assert record.decided_for == models.new.name, "decided for the inputs as they are now"
+    status = await jobs.status()
+    assert (status["serving_model"], status["previous_model"]) == (OLD_MODEL, "")
+    assert status["job"]["rollback"]["by"] == "sam"
+    with pytest.raises(NothingToRollBack):
+        await jobs.roll_back("sam")
+    assert len(rasa.loaded) == 2
+    assert not await redis_client.exists(keys.training_lock_key())
+
+
+async def test_no_rollback_while_a_job_runs_or_to_a_model_that_is_gone(
+    redis_client: Redis, fake_rasa: tuple[FakeRasa, RasaClient], models: ModelsFolder
+) -> None:
+    rasa, client = fake_rasa
+    models.scored(BEFORE, BEFORE)
+    rasa.model_file = str(models.new)
+    record_serving(models.paths.models_dir, models.paths.data_dir, models.new.name, decided_for="", replacing=OLD_MODEL)
+    jobs = jobs_with(redis_client, client, models)
+    await redis_client.set(keys.training_lock_key(), "another gateway")
+    with pytest.raises(TrainingBusy):
+        await jobs.roll_back("sam")
+    assert await redis_client.get(keys.training_lock_key()) == b"another gateway", "the job's lock is not taken"
+    await redis_client.delete(keys.training_lock_key())
+    models.old.unlink()
+    assert (await jobs.status())["previous_model"] == ""
+    with pytest.raises(NothingToRollBack):
+        await jobs.roll_back("sam")
+    assert rasa.loaded == []
