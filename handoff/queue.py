@@ -35,6 +35,12 @@ MIN_ESTIMATE_S: Final = 30.0
 # KEYS[1] queue, KEYS[2] conversation hash, KEYS[3] the agent's conversation set
 # ARGV[1] conversation id, ARGV[2] agent username, ARGV[3] now, ARGV[4] capacity
 # Returns 1 claimed, 0 not waiting (someone else won), -1 agent at capacity.
+# KEYS[1] a key of the conversation, KEYS[2] another: the second expires with the first.
+EXPIRE_WITH_SCRIPT: Final = """
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+"""
+
 CLAIM_SCRIPT: Final = """
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) == false then return 0 end
 if redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[4]) then return -1 end
@@ -248,6 +254,8 @@ class HandoffQueue:
             pipe.hset(key, mapping={"state": "bot", "agent": "", "awaiting_rating": "1" if resolved else ""})
             pipe.srem(keys.agent_conversations_key(agent), conversation_id)
             pipe.rpush(keys.episodes_key(conversation_id), json.dumps(episode))
+            # Episodes go with the conversation (ConversationStore refreshes both with every message).
+            pipe.eval(EXPIRE_WITH_SCRIPT, 2, key, keys.episodes_key(conversation_id))
             await pipe.execute()
         return episode
 

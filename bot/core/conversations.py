@@ -105,7 +105,7 @@ return 1
 """
 
 
-# KEYS[1] the conversation's client message ids, KEYS[2] its transcript, KEYS[3] its hash
+# KEYS[1] the conversation's client message ids, KEYS[2] its transcript, KEYS[3] its hash, KEYS[4] its episodes
 # ARGV[1] client message id ('' for none), ARGV[2] the entry's JSON, ARGV[3] ttl in seconds
 # Appends the entry unless the client id was seen (a resend), and marks the id
 # seen only after the entry is in (a script that fails half-way keeps what it
@@ -119,6 +119,7 @@ if ARGV[1] ~= '' then
 end
 redis.call('EXPIRE', KEYS[2], ARGV[3])
 redis.call('EXPIRE', KEYS[3], ARGV[3])
+redis.call('EXPIRE', KEYS[4], ARGV[3])
 return seq
 """
 
@@ -174,7 +175,8 @@ class ConversationStore:
             pipe.rpush(key, entry.to_json())
             pipe.expire(key, self.ttl_s)
             pipe.expire(keys.conversation_key(conversation_id), self.ttl_s)
-            length, _, _ = await pipe.execute()
+            pipe.expire(keys.episodes_key(conversation_id), self.ttl_s)  # a person's part of it, if any
+            length, *_ = await pipe.execute()
         entry.seq = int(length)
         return entry
 
@@ -184,6 +186,7 @@ class ConversationStore:
             keys.client_message_ids_key(conversation_id),
             keys.transcript_key(conversation_id),
             keys.conversation_key(conversation_id),
+            keys.episodes_key(conversation_id),
         ]
         seq = await self._append_once(
             keys=script_keys, args=[entry.client_message_id or "", entry.to_json(), self.ttl_s]

@@ -88,6 +88,8 @@ async def test_release_records_the_episode_and_rating_once(redis_client: Redis) 
     episodes = await queue.episodes("a")
     assert episodes[0]["rating"]["score"] == 5
     assert (await redis_client.hget(keys.conversation_key("a"), "state")) == b"bot"
+    conversation_ttl = await redis_client.ttl(keys.conversation_key("a"))
+    assert 0 < await redis_client.ttl(keys.episodes_key("a")) <= conversation_ttl, "episodes go with the conversation"
 
 
 async def test_estimated_wait_uses_recent_waits(redis_client: Redis) -> None:
