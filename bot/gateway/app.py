@@ -8,6 +8,7 @@ close with the app (``cleanup_ctx``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -30,6 +31,7 @@ from bot.gateway.customer_socket import CustomerLimits, CustomerNamespace, Custo
 from bot.gateway.dialogue import Dialogue
 from bot.gateway.rate_limit import RateLimiter
 from bot.gateway.redis_memory import RedisMemory
+from bot.nlu.language_detection import romanized_classifier
 from bot.nlu.rasa_client import RasaClient
 from bot.staff.accounts import AgentDirectory
 from bot.staff.api import register_sign_in_routes
@@ -80,6 +82,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             settings.effective_redis_url, max_connections=settings.redis_max_connections, timeout=settings.redis_wait_s
         )
     )
+    # Language detection's classifier is built from the training data once, here, not on a customer's turn.
+    await asyncio.to_thread(romanized_classifier)
     http = aiohttp.ClientSession()
     rasa = RasaClient(http, settings.resolved_rasa_url, settings.rasa_token, settings.rasa_timeout_s)
     app[REDIS] = redis

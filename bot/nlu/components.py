@@ -4,6 +4,11 @@ Loaded by Rasa (its own environment) from ``config.yml``:
 
 - ``bot.nlu.components.TextNormaliser`` runs before the tokenizer and folds
   Persian and Armenian spelling variants (see :mod:`bot.nlu.normalise`).
+- ``bot.nlu.components.RetrievalConfidenceGate`` runs after the response
+  selector: an FAQ question whose answer the selector is unsure of (below
+  ``threshold``) becomes ``nlu_fallback``, as the FallbackClassifier does for
+  intents. Out-of-scope questions that share an FAQ's words ("track my
+  friend's flight") land here instead of in an unrelated answer.
 - ``bot.nlu.components.LanguageExtractor`` runs last and adds a ``language``
   entity: the language the gateway sent in the message metadata, else the one
   detected from the text. The ``language`` slot is filled from it, and the
@@ -19,7 +24,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -29,6 +34,8 @@ from bot.nlu.normalise import normalise_text
 
 LANGUAGE_ENTITY = "language"
 METADATA = "metadata"
+FALLBACK_INTENT = "nlu_fallback"
+RESPONSE_SELECTOR = "response_selector"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
@@ -101,3 +108,41 @@ class LanguageExtractor(GraphComponent):
                 return from_page
         text = message.get(TEXT)
         return detect_language(text) if isinstance(text, str) else None
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class RetrievalConfidenceGate(GraphComponent):
+    """Turns a retrieval intent whose selected answer is below ``threshold`` into ``nlu_fallback``."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"retrieval_intent": "faq", "threshold": 0.5}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.retrieval_intent = str(config["retrieval_intent"])
+        self.threshold = float(config["threshold"])
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> RetrievalConfidenceGate:
+        return cls(config)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            if intent.get(INTENT_NAME_KEY) != self.retrieval_intent:
+                continue
+            selected = (message.get(RESPONSE_SELECTOR) or {}).get(self.retrieval_intent, {}).get("response", {})
+            confidence = selected.get("confidence")
+            if isinstance(confidence, int | float) and confidence < self.threshold:
+                fallback = {INTENT_NAME_KEY: FALLBACK_INTENT, "confidence": self.threshold}
+                message.set(INTENT, fallback, add_to_output=True)
+                message.set(
+                    INTENT_RANKING_KEY, [fallback, *(message.get(INTENT_RANKING_KEY) or [])], add_to_output=True
+                )
+        return messages

@@ -12,13 +12,23 @@ earlier report of the same mode (``bot/nlu/evaluation_diff.py``):
   all languages), and the held-out examples are predicted. Scores are then
   computed per language.
 - ``--test-dir DIR``: the model trained on all data (cached by input hash)
-  predicts the examples of ``DIR/<lang>.yml``, files in Rasa's NLU format.
+  predicts the examples of ``DIR/<lang>.yml``, files in Rasa's NLU format,
+  and of ``DIR/latin/<lang>.yml``: Armenian and Persian typed in Latin letters.
 
 Labels are full retrieval intents (``faq/warranty``): "intent F1" scores the
 intent classifier (all faq keys count as ``faq``), "response F1" scores the
 full label, the response selector included. Both score the classifier's top
 intent; how often the FallbackClassifier would have asked to rephrase instead
 is reported beside them as the fallback rate.
+
+Beside them, what matters most to a customer (``–`` where a set has no such examples):
+
+- in-scope intent F1: intent F1 over the examples that are not ``out_of_scope``;
+- out-of-scope recall: the share of ``out_of_scope`` examples kept from an FAQ
+  answer (classified ``out_of_scope``, or sent to the fallback);
+- complaint recall: the share of ``complain`` examples classified so, without falling back;
+- Latin-script accuracy: the share of ``latin/`` examples given their full label
+  without falling back (``--test-dir`` only).
 """
 
 from __future__ import annotations
@@ -46,6 +56,8 @@ from bot.nlu.evaluation_diff import diff_reports, render_diff
 LANGUAGES = SUPPORTED_LANGUAGES
 Example = tuple[str, str, str]  # (language, text, full label)
 FALLBACK = "nlu_fallback"
+OUT_OF_SCOPE = "out_of_scope"
+COMPLAIN = "complain"
 TOP_CONFUSIONS = 10  # (expected, predicted) pairs listed per language
 EXAMPLES_PER_CONFUSION = 3
 Prediction = tuple[str, bool]  # (top non-fallback full label, whether the fallback fired)
@@ -67,6 +79,34 @@ def load_examples(directory: Path) -> list[Example]:
             label = message.get("intent_response_key") or message.get("intent")
             examples.append((language, message.get("text"), label))
     return examples
+
+
+def load_latin_examples(directory: Path) -> list[Example]:
+    """The examples of ``directory/latin/<lang>.yml``: languages typed in Latin letters."""
+    return load_examples(directory / "latin") if (directory / "latin").is_dir() else []
+
+
+def _share(hits: list[bool]) -> float | None:
+    return round(sum(hits) / len(hits), 4) if hits else None
+
+
+def customer_recalls(
+    examples: list[Example], predictions: list[Prediction], latin: list[bool]
+) -> dict[str, float | None]:
+    """One language's out-of-scope and complaint recall (own script) and Latin-script accuracy; None: no examples."""
+    rows = list(zip(examples, predictions, latin, strict=True))
+    native = [(truth, guess, fell) for (_, _, truth), (guess, fell), is_latin in rows if not is_latin]
+    return {
+        "out_of_scope_recall": _share(
+            [fell or guess == OUT_OF_SCOPE for truth, guess, fell in native if truth == OUT_OF_SCOPE]
+        ),
+        "complaint_recall": _share(
+            [guess == COMPLAIN and not fell for truth, guess, fell in native if truth == COMPLAIN]
+        ),
+        "latin_accuracy": _share(
+            [guess == truth and not fell for (_, _, truth), (guess, fell), is_latin in rows if is_latin]
+        ),
+    }
 
 
 def write_nlu_yaml(examples: list[Example], path: Path) -> None:
@@ -118,40 +158,46 @@ def coarse(label: str) -> str:
     return label.split("/", 1)[0]
 
 
-def scores(examples: list[Example], predictions: list[Prediction]) -> dict[str, dict[str, Any]]:
-    """Weighted F1 of intents and of full labels, and the fallback rate, per language."""
+def scores(
+    examples: list[Example], predictions: list[Prediction], latin: list[bool] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Per language: weighted F1 of intents and of full labels and the fallback rate, over the examples
+    in the language's own script, then :func:`customer_recalls`. ``latin`` marks examples typed in Latin letters."""
     from sklearn.metrics import f1_score
 
-    predicted = [label for label, _ in predictions]
+    latin = latin or [False] * len(examples)
     report: dict[str, dict[str, Any]] = {}
     for language in LANGUAGES:
-        rows = [(truth, guess) for (lang, _, truth), guess in zip(examples, predicted, strict=True) if lang == language]
-        if not rows:
+        mine = [i for i, (lang, _, _) in enumerate(examples) if lang == language]
+        native = [i for i in mine if not latin[i]]
+        if not native:
             continue
-        fallbacks = [fell for (lang, _, _), (_, fell) in zip(examples, predictions, strict=True) if lang == language]
-        truth = [t for t, _ in rows]
-        guess = [g for _, g in rows]
-        per_label = f1_score(truth, guess, average=None, labels=sorted(set(truth)), zero_division=0)
+        truth = [examples[i][2] for i in native]
+        guess = [predictions[i][0] for i in native]
+        fallbacks = [predictions[i][1] for i in native]
+        labels = sorted(set(truth))
+        per_label = f1_score(truth, guess, average=None, labels=labels, zero_division=0)
+        coarse_f1 = f1_score(
+            [coarse(t) for t in truth], [coarse(g) for g in guess], average="weighted", zero_division=0
+        )
+        errors = [
+            {"text": examples[i][1], "expected": examples[i][2], "predicted": predictions[i][0]}
+            for i in native
+            if examples[i][2] != predictions[i][0]
+        ]
+        in_scope = [(coarse(t), coarse(g)) for t, g in zip(truth, guess, strict=True) if t != OUT_OF_SCOPE]
+        in_scope_f1 = f1_score(*zip(*in_scope, strict=True), average="weighted", zero_division=0) if in_scope else None
         report[language] = {
-            "examples": len(rows),
-            "intent_f1": round(
-                float(
-                    f1_score(
-                        [coarse(t) for t in truth], [coarse(g) for g in guess], average="weighted", zero_division=0
-                    )
-                ),
-                4,
-            ),
+            "examples": len(native),
+            "intent_f1": round(float(coarse_f1), 4),
             "response_f1": round(float(f1_score(truth, guess, average="weighted", zero_division=0)), 4),
             "fallback_rate": round(sum(fallbacks) / len(fallbacks), 4),
-            "per_label_f1": {label: round(float(v), 4) for label, v in zip(sorted(set(truth)), per_label, strict=True)},
-            "errors": [
-                {"text": text, "expected": truth_label, "predicted": guess_label}
-                for (lang, text, truth_label), guess_label in zip(examples, predicted, strict=True)
-                if lang == language and truth_label != guess_label
-            ],
+            "per_label_f1": {label: round(float(v), 4) for label, v in zip(labels, per_label, strict=True)},
+            "errors": errors,
+            "confusions": most_confused(errors),
+            "in_scope_intent_f1": None if in_scope_f1 is None else round(float(in_scope_f1), 4),
+            **customer_recalls([examples[i] for i in mine], [predictions[i] for i in mine], [latin[i] for i in mine]),
         }
-        report[language]["confusions"] = most_confused(report[language]["errors"])
     return report
 
 
@@ -200,6 +246,13 @@ def cross_validate(
     return examples, predicted
 
 
+CUSTOMER_SCORES = ("in_scope_intent_f1", "out_of_scope_recall", "complaint_recall", "latin_accuracy")
+
+
+def _figure(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
 def _cell(text: str) -> str:
     """Text safe inside a markdown table cell."""
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
@@ -233,13 +286,15 @@ def write_report(
     lines = [
         f"# {title}",
         "",
-        "| language | examples | intent F1 | intent + faq key F1 | fallback rate |",
-        "|---|---|---|---|---|",
+        "| language | examples | intent F1 | intent + faq key F1 | fallback rate "
+        "| in-scope intent F1 | out-of-scope recall | complaint recall | Latin-script accuracy |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for language, row in report.items():
+        customer = " | ".join(_figure(row.get(name)) for name in CUSTOMER_SCORES)
         lines.append(
             f"| {language} | {row['examples']} | {row['intent_f1']:.3f} | {row['response_f1']:.3f} "
-            f"| {row['fallback_rate']:.3f} |"
+            f"| {row['fallback_rate']:.3f} | {customer} |"
         )
     lines += ["", "## Per label F1", ""]
     labels = sorted({label for row in report.values() for label in row["per_label_f1"]})
@@ -370,7 +425,9 @@ def main(argv: list[str] | None = None) -> None:
 
         mode, title = "test", f"Test set {args.test_dir.name}"
         model = args.model or ensure_model(PROJECT_ROOT / "models")
-        examples = load_examples(args.test_dir)
+        native, romanized = load_examples(args.test_dir), load_latin_examples(args.test_dir)
+        examples = native + romanized
+        latin = [False] * len(native) + [True] * len(romanized)
         predicted = predict(str(model), examples)
     else:
         mode, title = "cv", f"{args.folds}-fold cross-validation"
@@ -379,8 +436,9 @@ def main(argv: list[str] | None = None) -> None:
             title += f" of {args.nlu_dir}"
         domain = args.domain or PROJECT_ROOT / "domain.yml"
         examples, predicted = cross_validate(args.folds, args.config, nlu_dir, domain)
+        latin = [False] * len(examples)
     out_dir = args.out or REPORTS_DIR / f"{mode}-{stamp}"
-    report = scores(examples, predicted)
+    report = scores(examples, predicted, latin)
     write_report(report, out_dir, title, examples, predicted)
     write_diff(report, out_dir, mode, args.compare)
 

@@ -36,6 +36,7 @@ MODEL_INPUTS = (
     "bot/nlu/components.py",
     "bot/nlu/normalise.py",
     "bot/nlu/language_detection.py",
+    "bot/nlu/romanized",
     "bot/core/languages.py",
     "requirements/rasa.lock",
 )

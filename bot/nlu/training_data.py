@@ -35,6 +35,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
+from bot.nlu.language_detection import ROMANIZED
 from bot.nlu.normalise import normalise_text
 
 __all__ = [
@@ -61,6 +62,8 @@ __all__ = [
 MAX_EXAMPLE_CHARS: Final = 500
 NLU_FILE: Final = "nlu.yml"
 FAQ_FILE: Final = "faq.yml"
+#: Armenian and Persian typed in Latin letters are kept apart, in this file of their language.
+LATIN_FILE: Final = "latin.yml"
 YAML_SUFFIXES: Final = (".yml", ".yaml")
 # Rasa reads `[text](entity)`, `[text]{...}` and `[text][...]` in an example as
 # an entity annotation (rasa/shared/nlu/training_data/entities_parser.py).
@@ -321,13 +324,20 @@ def _write_atomically(path: Path, content: str) -> None:
             raise
 
 
+def _mostly_latin(text: str) -> bool:
+    letters = [char for char in text if char.isalpha()]
+    latin = sum(1 for char in letters if unicodedata.name(char, "").startswith("LATIN"))
+    return bool(letters) and latin * 2 > len(letters)
+
+
 def add_example(nlu_dir: Path, language: str, label: str, text: str, max_chars: int = MAX_EXAMPLE_CHARS) -> bool:
     """Append ``text`` to ``label``'s examples in ``language``; False if the example is already there.
 
     The example goes into the label's block if the language has one, else into a
     new block of ``<language>/faq.yml`` (retrieval labels such as ``faq/warranty``)
-    or ``nlu.yml``. The file is rewritten round-trip (comments, order and the
-    other blocks kept) and atomically. An example already present in the
+    or ``nlu.yml``; Armenian or Persian typed in Latin letters goes to
+    ``latin.yml`` instead. The file is rewritten round-trip (comments, order and
+    the other blocks kept) and atomically. An example already present in the
     language under any label (see :func:`example_key`) is not added again.
 
     Raises UnknownLanguage, UnknownLabel, InvalidExample, or BrokenTrainingData
@@ -349,8 +359,14 @@ def add_example(nlu_dir: Path, language: str, label: str, text: str, max_chars: 
         key = example_key(text)
         if any(example_key(e.text) == key for e in data.examples if e.language == language):
             return False
-        existing = [e.path for e in data.examples if e.language == language and e.label == label]
-        path = existing[-1] if existing else nlu_dir / language / (FAQ_FILE if "/" in label else NLU_FILE)
+        romanized = language in ROMANIZED and _mostly_latin(text)
+        default = LATIN_FILE if romanized else FAQ_FILE if "/" in label else NLU_FILE
+        existing = [
+            e.path
+            for e in data.examples
+            if e.language == language and e.label == label and (e.path.name == LATIN_FILE) == romanized
+        ]
+        path = existing[-1] if existing else nlu_dir / language / default
         original = path.read_text(encoding="utf-8") if path.exists() else ""
         document = _yaml().load(original) if original.strip() else CommentedMap([("version", NLU_FORMAT_VERSION)])
         if not isinstance(document, CommentedMap):

@@ -76,3 +76,28 @@ async def test_short_message_keeps_the_conversations_language(customer: Customer
     await customer.send("ok")
     replies = await customer.replies_until_quiet()
     assert replies[0]["metadata"]["language"] == "hy"
+
+
+#: Questions no shop assistant should answer, in no training or test file.
+OUT_OF_SCOPE = {
+    "en": "who won the football world cup in 1998",
+    "hy": "Ինչպե՞ս պատրաստել խորոված տանը",
+    "fa": "بهترین فیلم سال ۲۰۲۴ چی بود؟",
+    "ms": "siapa perdana menteri pertama Malaysia",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "hy", "fa", "ms"])
+async def test_a_question_outside_the_shop_is_declined_and_a_person_offered(
+    customer: CustomerClient, language: str
+) -> None:
+    await customer.send(OUT_OF_SCOPE[language], customData={"language": language})
+    replies = await customer.replies_until_quiet()
+    assert [r["text"] for r in replies] == [replies[0]["text"]], "one answer, never an FAQ beside it"
+    assert replies[0]["text"] in RESPONSES["utter_out_of_scope"][language]
+    [offer] = replies[0]["quick_replies"]
+    assert offer["payload"] == "/request_human"
+    await customer.send(offer["payload"], customData={"language": language})
+    await customer.replies_until_quiet()
+    status = await customer.next("handoff_status")
+    assert (status["state"], status["reason"]) == ("queued", "customer_request")

@@ -82,7 +82,7 @@ async def test_full_handoff_conversation(customer: CustomerClient, make_agent: M
     # The note never reached the customer, live or in a replay.
     assert all("refund issued" not in (m.get("text") or "") for m in _drain(customer.queues["bot_uttered"]))
     again = CustomerClient(customer.url)
-    await again.connect(conversation_id)
+    await again.connect(customer.session_id)
     history = await again.next("history")
     await again.close()
     assert [m["sender"] for m in history["messages"]].count("agent") == 1

@@ -114,3 +114,31 @@ def test_diff_md_without_an_earlier_report_and_with_compare(tmp_path: Path) -> N
     assert not (current / "diff.md").exists()
     with pytest.raises(SystemExit):
         evaluate.write_diff(report, current, "test", str(tmp_path / "missing"))
+
+
+def test_what_matters_to_customers_is_scored_per_language() -> None:
+    examples = [
+        ("fa", "هوا چطوره", "out_of_scope"),
+        ("fa", "یه شعر بگو", "out_of_scope"),
+        ("fa", "کی قیمت دلار پایین میاد", "out_of_scope"),
+        ("fa", "افتضاحه، پولم رو پس بدید", "complain"),
+        ("fa", "سه بار پیام دادم جواب ندادید", "complain"),
+        ("fa", "kei mirese", "faq/shipping_time"),
+        ("fa", "salam", "greet"),
+    ]
+    predictions = [
+        ("out_of_scope", False),  # kept from an FAQ answer
+        ("faq/warranty", True),  # fell back: kept too
+        ("faq/payment_methods", False),  # answered with an FAQ: the miss that matters
+        ("complain", False),
+        ("complain", True),  # fell back: asked to rephrase, not put first in line
+        ("faq/shipping_time", False),
+        ("greet", True),
+    ]
+    latin = [False] * 5 + [True] * 2
+    assert evaluate.customer_recalls(examples, predictions, latin) == {
+        "out_of_scope_recall": round(2 / 3, 4),
+        "complaint_recall": 0.5,
+        "latin_accuracy": 0.5,
+    }
+    assert evaluate.customer_recalls(examples[:1], predictions[:1], [False])["complaint_recall"] is None

@@ -23,7 +23,7 @@ from bot.nlu.training_data import (
 from bot.nlu.validate import check_training_data
 from tests.helpers import domain_responses
 
-INTENTS = ["greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "request_human", "complain"]
+INTENTS = ["greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "request_human", "complain", "out_of_scope"]
 FAQ_KEYS = [
     "shipping_time", "return_policy", "refund_status", "payment_methods", "support_hours",
     "contact_channels", "order_tracking", "cancel_order", "warranty",
@@ -143,6 +143,7 @@ def remove_block(path: Path, label: str) -> None:
 
 def test_a_known_label_missing_in_one_language_gets_a_new_block(nlu_dir: Path) -> None:
     remove_block(nlu_dir / "hy" / "nlu.yml", "deny")  # blocks without blank lines between them
+    remove_block(nlu_dir / "hy" / "latin.yml", "deny")
     remove_block(nlu_dir / "en" / "nlu.yml", "deny")  # blocks with a blank line between them
     (nlu_dir / "fa" / "faq.yml").unlink()
     assert "deny" not in load_nlu_data(nlu_dir).by_label("hy")
@@ -228,11 +229,12 @@ def test_an_unknown_language_is_refused(nlu_dir: Path, language: str) -> None:
 )  # fmt: skip
 def test_text_yaml_would_misread_is_kept_as_written(nlu_dir: Path, text: str) -> None:
     path = nlu_dir / "en" / "nlu.yml"
+    blocks = path.read_text(encoding="utf-8").count("examples: |\n")
     assert add_example(nlu_dir, "en", "greet", text) is True
     assert examples_of(nlu_dir, "en", "greet")[-1] == text
     content = path.read_text(encoding="utf-8")
     assert f"\n    - {text}\n" in content  # a plain line of the literal block
-    assert content.count("examples: |\n") == len(INTENTS)
+    assert content.count("examples: |\n") == blocks
 
 
 def test_a_language_whose_file_does_not_parse_is_not_changed(nlu_dir: Path) -> None:
@@ -261,3 +263,12 @@ def test_additions_at_the_same_time_are_all_kept(nlu_dir: Path) -> None:
     assert results == [True] * len(texts)
     assert set(texts) <= set(examples_of(nlu_dir, "en", "faq/order_tracking"))
     assert not list(nlu_dir.rglob("*.tmp"))
+
+
+def test_armenian_in_latin_letters_is_kept_apart_and_in_its_script_in_the_main_files(nlu_dir: Path) -> None:
+    assert add_example(nlu_dir, "hy", "faq/warranty", "erashxiq@ qani tari e") is True
+    assert add_example(nlu_dir, "hy", "faq/warranty", "Քանի՞ տարի է երաշխիքը այս սարքի համար") is True
+    latin = (nlu_dir / "hy" / "latin.yml").read_text(encoding="utf-8")
+    faq = (nlu_dir / "hy" / "faq.yml").read_text(encoding="utf-8")
+    assert "erashxiq@ qani tari e" in latin and "erashxiq@" not in faq
+    assert "Քանի՞ տարի է երաշխիքը" in faq and "Քանի՞ տարի է երաշխիքը" not in latin
