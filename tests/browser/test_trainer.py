@@ -154,6 +154,9 @@ async def test_a_trainer_labels_ten_messages_retrains_and_sees_the_scores_change
     await expect(items.first.get_by_test_id("item-text")).to_have_attribute("dir", "auto")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / "trainer-inbox.png"))
+    # The model's guess is shown, never chosen for the trainer: Label waits for a choice.
+    await expect(items.first.get_by_test_id("label-select")).to_have_value("")
+    await expect(items.first.get_by_test_id("label")).to_be_disabled()
     for remaining in range(10, 0, -1):
         item = items.first
         await item.get_by_test_id("label-select").select_option("faq/warranty")

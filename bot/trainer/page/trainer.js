@@ -87,8 +87,12 @@ function renderItem(item) {
     h("option", { value: "" }, ["Choose…"]),
     ...labels.map((label) => h("option", { value: label }, [label])),
   ]);
-  if (labels.includes(item.predicted)) select.value = item.predicted;
-  const labelButton = h("button", { type: "button", class: "button button--primary", "data-testid": "label" }, ["Label"]);
+  // Nothing is chosen for the trainer: the model's own guess, one careless click
+  // away, would teach the model its mistake. The guesses are listed beside.
+  const labelButton = h("button", { type: "button", class: "button button--primary", "data-testid": "label", disabled: true }, ["Label"]);
+  select.addEventListener("change", () => {
+    labelButton.disabled = !select.value;
+  });
   const discardButton = h("button", { type: "button", class: "button", "data-testid": "discard" }, ["Discard"]);
   const row = h("div", { class: "item", "data-testid": "inbox-item", "data-item-id": item.item_id, "data-language": item.language }, [
     h("p", { class: "item__text", dir: "auto", lang: item.language, "data-testid": "item-text" }, [item.text]),
@@ -101,7 +105,9 @@ function renderItem(item) {
     ]),
     h("div", { class: "item__actions" }, [select, labelButton, discardButton]),
   ]);
-  labelButton.addEventListener("click", () => decide(item, row, select.value || null));
+  labelButton.addEventListener("click", () => {
+    if (select.value) decide(item, row, select.value);
+  });
   discardButton.addEventListener("click", () => decide(item, row, null));
   return row;
 }
