@@ -17,13 +17,13 @@ import logging
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Final
 
+from bot.core.files import write_atomically
 from bot.core.paths import PROJECT_ROOT, RASA_VENV
 
 log = logging.getLogger(__name__)
@@ -254,26 +254,10 @@ def _update_record(
         ]
         others.sort(key=lambda item: _updated_at(item[1]), reverse=True)
         kept = {key: records[key], **dict(others[: SERVING_FOLDERS_KEPT - 1])}
-        _replace_file(models_dir / SERVING_FILE, json.dumps(kept, indent=2, ensure_ascii=False) + "\n")
+        write_atomically(models_dir / SERVING_FILE, json.dumps(kept, indent=2, ensure_ascii=False) + "\n")
     return new
 
 
 def _updated_at(record: dict[str, Any]) -> float:
     value = record.get("updated_at")
     return float(value) if isinstance(value, int | float) else 0.0
-
-
-def _replace_file(path: Path, content: str) -> None:
-    """Write ``content`` to ``path`` whole or not at all: readers see the old file or the new one."""
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    ) as temporary:
-        try:
-            temporary.write(content)
-            temporary.flush()
-            os.fsync(temporary.fileno())
-            os.chmod(temporary.name, 0o644)  # a temporary file is private; the record is not
-            os.replace(temporary.name, path)
-        except BaseException:
-            os.unlink(temporary.name)
-            raise

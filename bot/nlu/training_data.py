@@ -21,7 +21,6 @@ import fcntl
 import io
 import os
 import re
-import tempfile
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -35,6 +34,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
+from bot.core.files import write_atomically
 from bot.nlu.language_detection import ROMANIZED
 from bot.nlu.normalise import normalise_text
 
@@ -308,22 +308,6 @@ def _dump(document: Any, like: str) -> str:
     return out.getvalue()
 
 
-def _write_atomically(path: Path, content: str) -> None:
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    ) as temporary:
-        try:
-            temporary.write(content)
-            temporary.flush()
-            os.fsync(temporary.fileno())
-            os.chmod(temporary.name, mode)
-            os.replace(temporary.name, path)
-        except BaseException:
-            os.unlink(temporary.name)
-            raise
-
-
 def _mostly_latin(text: str) -> bool:
     letters = [char for char in text if char.isalpha()]
     latin = sum(1 for char in letters if unicodedata.name(char, "").startswith("LATIN"))
@@ -374,7 +358,7 @@ def add_example(nlu_dir: Path, language: str, label: str, text: str, max_chars: 
         _append_to_document(document, label, text, _BLANK_LINE_BEFORE_BLOCK.search(original) is not None)
         content = _dump(document, original)
         _verify_written(content, path, language, label, text)
-        _write_atomically(path, content)
+        write_atomically(path, content)
         return True
     finally:
         os.close(lock_fd)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import time
@@ -194,10 +193,7 @@ async def test_a_customer_message_lost_on_its_way_to_the_console_is_fetched_agai
 
     dropper.arm('42/agent,["message"')
     await send(page, "my order number is 4471")
-    for _ in range(200):
-        if dropper.dropped:
-            break
-        await asyncio.sleep(0.1)
+    await dropper.wait_for_drop()
     assert len(dropper.dropped) == 1 and "4471" in dropper.dropped[0]
     await send(page, "it was due on Monday")
     customer = transcript.locator('[data-testid="entry"][data-sender="customer"]')

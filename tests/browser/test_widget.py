@@ -101,6 +101,13 @@ class FrameDropper:
     def arm(self, prefix: str) -> None:
         self.prefix = prefix
 
+    async def wait_for_drop(self, within_s: float = 20.0) -> None:
+        """Until the armed frame has come by (and been lost), or ``within_s`` passed."""
+        for _ in range(int(within_s * 10)):
+            if self.dropped:
+                return
+            await asyncio.sleep(0.1)
+
     def route(self, ws: WebSocketRoute) -> None:
         server = ws.connect_to_server()
         ws.on_message(server.send)
@@ -124,10 +131,7 @@ async def test_a_reply_lost_on_its_way_is_fetched_again(page: Page, gateway_url:
     await expect(bot).to_have_count(1, timeout=20_000)
     dropper.arm('42["bot_uttered"')
     await send(page, "what payment methods do you accept")
-    for _ in range(200):
-        if dropper.dropped:
-            break
-        await asyncio.sleep(0.1)
+    await dropper.wait_for_drop()
     assert len(dropper.dropped) == 1, "the reply was on its way"
     await expect(bot).to_have_count(1)
     # The next stored message's seq does not follow on: the widget asks for what it missed.
