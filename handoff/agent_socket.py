@@ -235,3 +235,6 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise AgentRequestError(AgentErrorCode.BAD_REQUEST, "seq (a customer message's number) is required")
         added = await self._services().desk.flag_for_trainers(agent, conversation_id_of(data), seq)
         return {"ok": True, "added": added}
+
+    async def on_summary(self, agent: Agent, data: Any) -> dict[str, Any]:
+        return {"ok": True, "summary": await self._services().desk.assist_summary(agent, conversation_id_of(data))}

@@ -63,6 +63,8 @@ class AgentDesk(UsesHandoffParts):
         payload = conversation_update_payload(summary)
         await self.notify.to_agents_of(conversation_id, AgentEvent.CONVERSATION_UPDATE, payload, agent.username)
         await self.notify.queue_changed()
+        if self.assist is not None:
+            await self.assist.suggest_for_latest(conversation_id, agent.username)
         log.info("claimed", extra=log_fields(conversation=conversation_id, agent=agent.username))
         return summary
 
@@ -193,14 +195,19 @@ class AgentDesk(UsesHandoffParts):
             "agent": conversation.agent,
         }
 
-    async def open(self, agent: Agent, conversation_id: str) -> dict[str, Any]:
-        """Transcript and context; an agent may open their own or a waiting conversation."""
+    async def _readable(self, agent: Agent, conversation_id: str) -> Conversation:
+        """The conversation, if the agent may read it: their own, a waiting one, or any for a supervisor."""
         conversation = await self.store.get(conversation_id)
         if conversation is None:
             raise AgentRequestError(AgentErrorCode.NOT_FOUND)
         mine = conversation.agent == agent.username
         if not (mine or conversation.state is ConversationState.QUEUED or agent.role is AgentRole.SUPERVISOR):
             raise AgentRequestError(AgentErrorCode.NOT_YOURS, "this conversation is not assigned to you")
+        return conversation
+
+    async def open(self, agent: Agent, conversation_id: str) -> dict[str, Any]:
+        """Transcript and context; an agent may open their own or a waiting conversation."""
+        conversation = await self._readable(agent, conversation_id)
         return {
             "ok": True,
             "conversation": await self.summary(conversation_id),
@@ -212,6 +219,7 @@ class AgentDesk(UsesHandoffParts):
                 "pages": await self.store.pages(conversation_id),
                 "previous_conversations": await self.queue.episodes(conversation_id),
             },
+            "suggestions": await self.assist.latest(conversation_id) if self.assist is not None else None,
         }
 
     async def my_conversations(self, agent: Agent) -> list[dict[str, Any]]:
@@ -221,6 +229,16 @@ class AgentDesk(UsesHandoffParts):
             usernames = [str(member["username"]) for member in await self.agents.roster()]
         ids = sorted({cid for username in usernames for cid in await self.queue.assigned_to(username)})
         return [await self.summary(cid) for cid in ids]
+
+    async def assist_summary(self, agent: Agent, conversation_id: str) -> dict[str, Any]:
+        """Agent assist's summary: why it was handed off, what the customer asked, what the assistant answered."""
+        await self._readable(agent, conversation_id)
+        if self.assist is None:
+            raise AgentRequestError(AgentErrorCode.UNAVAILABLE, "agent assist is not configured")
+        summary = await self.assist.summary(conversation_id)
+        if summary is None:
+            raise AgentRequestError(AgentErrorCode.NOT_FOUND)
+        return summary
 
     @staticmethod
     def canned(language: Language, agent: Agent) -> list[dict[str, str]]:

@@ -15,6 +15,7 @@ from bot.analytics.recorder import AnalyticsRecorder
 from bot.core.conversations import ConversationStore
 from bot.staff.accounts import AgentDirectory
 from bot.trainer.inbox import NluInbox
+from handoff.assist import AgentAssist, AssistantReader
 from handoff.hours import BusinessHours
 from handoff.notify import Emitter, HandoffNotifier
 from handoff.queue import HandoffQueue
@@ -38,6 +39,8 @@ class HandoffParts:
     #: How the model's guesses for a flagged message are asked (None: not asked).
     guesses: Guesser | None = None
     analytics: AnalyticsRecorder | None = None
+    #: Suggested replies and summaries for agents (None: no assist).
+    assist: AgentAssist | None = None
 
     @classmethod
     def build(
@@ -51,11 +54,16 @@ class HandoffParts:
         inbox: NluInbox | None = None,
         guesses: Guesser | None = None,
         analytics: AnalyticsRecorder | None = None,
+        assistant: AssistantReader | None = None,
     ) -> HandoffParts:
-        """Everything over one Redis connection pool and one socket.io server."""
+        """Everything over one Redis connection pool and one socket.io server.
+
+        ``assistant``: the Rasa server agent assist reads messages with (None: no assist).
+        """
         queue = HandoffQueue(redis)
         notifier = HandoffNotifier(sio, store, queue, agents, hours)
-        return cls(store, queue, agents, notifier, OfflineTickets(redis), inbox, guesses, analytics)
+        assist = AgentAssist(redis, store, notifier, agents, assistant) if assistant is not None else None
+        return cls(store, queue, agents, notifier, OfflineTickets(redis), inbox, guesses, analytics, assist)
 
 
 class UsesHandoffParts:
@@ -70,3 +78,4 @@ class UsesHandoffParts:
         self.inbox = parts.inbox
         self.guesses = parts.guesses
         self.analytics = parts.analytics
+        self.assist = parts.assist

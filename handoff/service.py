@@ -138,7 +138,10 @@ class HandoffService(UsesHandoffParts):
         if conversation.state is ConversationState.ASSIGNED:
             entries = await self.store.transcript(conversation_id, seq - 1)
             if entries:
-                await self.notify.new_entry(conversation_id, entries[0], conversation.agent)
+                entry = entries[0]
+                await self.notify.new_entry(conversation_id, entry, conversation.agent)
+                if self.assist is not None and entry.sender is Sender.CUSTOMER:
+                    self.assist.suggest_soon(conversation_id, entry.seq, entry.text, entry.language, conversation.agent)
         elif conversation.state is ConversationState.QUEUED:
             await self.notify.queue_changed()
 

@@ -4,6 +4,7 @@ handoff service wired over a real Redis. Integration and browser tests use the r
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from bot.gateway.dialogue import Dialogue
 from bot.nlu.rasa_client import AssistantUnavailable, RasaClient
 from bot.staff.accounts import AgentDirectory
 from bot.trainer.inbox import NluInbox
+from handoff.assist import AssistantReader
 from handoff.desk import AgentDesk
 from handoff.hours import BusinessHours
 from handoff.parts import Guesser, HandoffParts
@@ -38,6 +40,36 @@ class ScriptedRasa(RasaClient):
         if self.fail:
             raise AssistantUnavailable("down")
         return self.replies
+
+
+@dataclass
+class ScriptedAssistant:
+    """Rasa's parse, domain and tracker as agent assist reads them: scripted, optionally slow or down."""
+
+    parses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    domain_data: dict[str, Any] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    delay_s: float = 0.0
+    down: bool = False
+    parsed: list[str] = field(default_factory=list)
+
+    async def _answer(self) -> None:
+        await asyncio.sleep(self.delay_s)
+        if self.down:
+            raise AssistantUnavailable("scripted outage")
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        self.parsed.append(text)
+        await self._answer()
+        return self.parses.get(text, {"intent": {"name": "nlu_fallback", "confidence": 0.3}, "intent_ranking": []})
+
+    async def domain(self) -> dict[str, Any]:
+        await self._answer()
+        return self.domain_data
+
+    async def tracker_events(self, sender_id: str) -> list[dict[str, Any]]:
+        await self._answer()
+        return self.events
 
 
 @dataclass
@@ -71,6 +103,7 @@ def handoff_parts(
     inbox: NluInbox | None = None,
     analytics: AnalyticsRecorder | None = None,
     guesses: Guesser | None = None,
+    assistant: AssistantReader | None = None,
     ttl_s: int = 60,
 ) -> HandoffParts:
     return HandoffParts.build(
@@ -82,6 +115,7 @@ def handoff_parts(
         inbox=inbox,
         guesses=guesses,
         analytics=analytics,
+        assistant=assistant,
     )
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "message_payload",
     "my_conversations_payload",
     "queue_payload",
+    "suggestions_payload",
     "text_of",
 ]
 
@@ -61,6 +62,8 @@ class AgentEvent(enum.StrEnum):
     CANNED = "canned"
     REASSIGN = "reassign"
     FLAG = "flag"
+    #: Agent assist's summary of a conversation (docs/agent-protocol.md).
+    SUMMARY = "summary"
     # server -> client
     QUEUE = "queue"
     MY_CONVERSATIONS = "my_conversations"
@@ -68,6 +71,8 @@ class AgentEvent(enum.StrEnum):
     CUSTOMER_TYPING = "customer_typing"
     CONVERSATION_UPDATE = "conversation_update"
     OFFLINE_TICKET = "offline_ticket"
+    #: Agent assist's suggested replies to a customer's message.
+    SUGGESTIONS = "suggestions"
 
 
 class AgentRole(enum.StrEnum):
@@ -151,3 +156,8 @@ def customer_typing_payload(conversation_id: str, on: bool) -> dict[str, Any]:
 
 def conversation_update_payload(summary: Mapping[str, Any]) -> dict[str, Any]:
     return {"conversation": dict(summary)}
+
+
+def suggestions_payload(conversation_id: str, seq: int, suggestions: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """``suggestions``: up to three replies to the customer's message ``seq``, most likely first."""
+    return {"conversation_id": conversation_id, "seq": seq, "suggestions": list(suggestions)}

@@ -52,6 +52,9 @@ class Conversation:
     handoff_priority: int | None = None
     agent: str | None = None
     handoff_intents: list[dict[str, Any]] = field(default_factory=list)
+    #: When it last went into the queue, and when an agent took it (unix seconds).
+    queued_at: float | None = None
+    assigned_at: float | None = None
 
 
 @dataclass
@@ -163,6 +166,8 @@ class ConversationStore:
             handoff_priority=int(priority) if priority else None,
             agent=fields.get("agent") or None,
             handoff_intents=json.loads(fields.get("handoff_intents") or "[]"),
+            queued_at=_seconds(fields.get("queued_at")),
+            assigned_at=_seconds(fields.get("assigned_at")),
         )
 
     async def set_language(self, conversation_id: str, language: Language) -> None:
@@ -226,3 +231,8 @@ class ConversationStore:
             length, raw = await pipe.execute()
         first_seq = int(length) - len(raw) + 1
         return [TranscriptEntry.from_json(item, first_seq + index) for index, item in enumerate(raw)]
+
+
+def _seconds(value: str | None) -> float | None:
+    """A stored unix time; None where it was never set."""
+    return float(value) if value else None

@@ -21,6 +21,11 @@ def transcript_key(conversation_id: str) -> str:
     return f"{PREFIX}:transcript:{conversation_id}"
 
 
+def suggestions_key(conversation_id: str) -> str:
+    """String (JSON): the last replies agent assist suggested for the conversation; expires with it."""
+    return f"{PREFIX}:suggestions:{conversation_id}"
+
+
 def client_message_ids_key(conversation_id: str) -> str:
     """Set of client message ids already accepted, so resends are ignored."""
     return f"{PREFIX}:client-ids:{conversation_id}"

@@ -116,6 +116,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         inbox=app[INBOX],
         guesses=rasa.guesses,
         analytics=app[ANALYTICS],
+        assistant=rasa,
     )
     app[HANDOFF] = HandoffService(parts)
     app[DESK] = AgentDesk(parts)
@@ -124,6 +125,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     yield
     await app[TRAINING].stop()
     await app[AGENT_SOCKET].stop()
+    if parts.assist is not None:
+        await parts.assist.stop()
     await http.close()
     await redis.aclose()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -33,12 +34,19 @@ class RasaClient:
         with_token: bool = True,
         expect: int = 200,
         client_timeout: aiohttp.ClientTimeout | None = None,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         """One request to Rasa; its JSON answer (None for an empty one). Any failure is AssistantUnavailable."""
-        params = {"token": self.token} if with_token else None
+        params = {**(params or {}), **({"token": self.token} if with_token else {})}
         try:
             async with self.session.request(
-                method, f"{self.base_url}{path}", params=params, json=json_body, timeout=client_timeout or self.timeout
+                method,
+                f"{self.base_url}{path}",
+                params=params,
+                json=json_body,
+                headers=headers,
+                timeout=client_timeout or self.timeout,
             ) as response:
                 if response.status != expect:
                     detail = (await response.text())[:300]
@@ -55,9 +63,31 @@ class RasaClient:
             raise AssistantUnavailable("rasa answered something that is not a list")
         return [reply for reply in replies if isinstance(reply, dict)]
 
+    async def parse(self, text: str) -> dict[str, Any]:
+        """What the served model makes of ``text`` (Rasa's parse data), without touching any conversation."""
+        parsed = await self._call("POST", "/model/parse", json_body={"text": text})
+        if not isinstance(parsed, dict):
+            raise AssistantUnavailable("rasa parsed the text into something that is not an object")
+        return parsed
+
     async def guesses(self, text: str, limit: int = 3) -> list[dict[str, Any]]:
         """The model's best intents for ``text`` (``faq`` named by its key), without touching any conversation."""
-        return model_guesses(await self._call("POST", "/model/parse", json_body={"text": text}), limit)
+        return model_guesses(await self.parse(text), limit)
+
+    async def domain(self) -> dict[str, Any]:
+        """The served model's domain (its responses among others), as JSON."""
+        domain = await self._call("GET", "/domain", headers={"Accept": "application/json"})
+        if not isinstance(domain, dict):
+            raise AssistantUnavailable("rasa's domain is not an object")
+        return domain
+
+    async def tracker_events(self, sender_id: str) -> list[dict[str, Any]]:
+        """Every event of a conversation's tracker (each session's), oldest first."""
+        tracker = await self._call(
+            "GET", f"/conversations/{quote(sender_id, safe='')}/tracker", params={"include_events": "ALL"}
+        )
+        events = tracker.get("events") if isinstance(tracker, dict) else None
+        return [event for event in events if isinstance(event, dict)] if isinstance(events, list) else []
 
     async def status(self, timeout_s: float = 5.0) -> dict[str, Any]:
         """Rasa's ``/status``: the loaded model's file among others."""

@@ -153,6 +153,15 @@ export function createComposer(elements, { onSubmit, onTyping }) {
     focus() {
       if (enabled) input.focus();
     },
+    /** Put `text` in the reply box at the cursor (a suggested reply), to edit and send. */
+    insert(text) {
+      if (!enabled || !conversationId) return;
+      if (noteMode.checked) {
+        noteMode.checked = false;
+        refreshControls();
+      }
+      insertAtCursor(text);
+    },
     /** Forget a conversation's draft (it was removed from the list). */
     forget(id) {
       drafts.delete(id);

@@ -3,6 +3,7 @@
 // (what is shown). Protocol: docs/agent-protocol.md; names: ./constants.js.
 
 import { createApi, normaliseAgent, savedStatus } from "./api.js";
+import { SummaryState, createAssistView } from "./assist-view.js";
 import { createComposer, MessageKind } from "./composer.js";
 import { createConnection } from "./connection.js";
 import { AgentErrorCode, AgentEvent, AgentRole, AgentStatus, HandoffState } from "./constants.js";
@@ -89,6 +90,10 @@ const reassignControl = createReassignControl(
   { group: byId("reassign-control"), select: byId("reassign-select"), button: byId("reassign") },
   { onRefresh: () => loadAgents(), onSubmit: reassign },
 );
+const assistView = createAssistView(
+  { summary: byId("assist-summary"), suggestions: byId("suggestions") },
+  { onPick: (text) => composer.insert(text) },
+);
 const conversationView = createConversationView(
   {
     empty: byId("conversation-empty"),
@@ -104,6 +109,7 @@ const conversationView = createConversationView(
   },
   composer,
   reassignControl,
+  assistView,
 );
 const ticketsView = createTicketsView(
   {
@@ -147,6 +153,7 @@ function startConsole(agent) {
     customerTyping: onCustomerTyping,
     conversationUpdate: onConversationUpdate,
     offlineTicket: onOfflineTicket,
+    suggestions: onSuggestions,
   });
   connection.start();
   clearInterval(ticker);
@@ -252,6 +259,13 @@ function onConversationUpdate({ conversation }) {
   if (conversation.conversation_id === store.selectedId) renderPane();
 }
 
+/** Agent assist's replies to a customer's message: shown above the reply box of that conversation. */
+function onSuggestions(payload) {
+  const id = payload.conversation_id;
+  if (!store.conversation(id) || !store.setSuggestions(id, payload)) return;
+  if (id === store.selectedId) renderPane();
+}
+
 /** A customer left a message while nobody could answer: show it, and fetch the list again. */
 function onOfflineTicket(payload) {
   if (store.addTicket(payload)) ticketsView.render(store.tickets);
@@ -346,6 +360,7 @@ async function selectConversation(id) {
     // Already open (clicked again, or claimed back after it was requeued): reload it.
     renderList();
     renderPane();
+    loadSummary(id);
     await refreshConversation(id);
     composer.focus();
     return;
@@ -355,8 +370,21 @@ async function selectConversation(id) {
   renderList();
   renderPane({ scrollToEnd: true });
   loadCanned();
+  loadSummary(id);
   await refreshConversation(id);
   if (store.selectedId === id) composer.focus();
+}
+
+/** Agent assist's summary of a conversation the agent has (asked once per opening). */
+async function loadSummary(id) {
+  const conversation = store.conversation(id);
+  if (!conversation || !store.isActive(conversation)) return;
+  store.setSummary(id, SummaryState.LOADING);
+  if (store.selectedId === id) renderPane();
+  const ack = await request(AgentEvent.SUMMARY, { conversation_id: id });
+  if (!store.conversation(id)) return;
+  store.setSummary(id, ack.ok && ack.summary ? ack.summary : SummaryState.FAILED);
+  if (store.selectedId === id) renderPane();
 }
 
 /** `open`: the whole transcript and the context of `id`. */
@@ -371,6 +399,7 @@ async function refreshConversation(id) {
   if (ack.conversation) store.upsertConversation({ ...ack.conversation, conversation_id: id });
   store.setTranscript(id, ack.transcript);
   store.setContext(id, ack.context);
+  if (ack.suggestions) store.setSuggestions(id, ack.suggestions);
   renderList();
   if (store.selectedId === id) {
     renderPane({ scrollToEnd: true });

@@ -11,9 +11,10 @@ import { createTranscriptView } from "./transcript-view.js";
 /**
  * `elements`: {empty, body, title, state, resolve, handback, transcript,
  * transcriptList, customerTyping, contextBody}; `composer`: the reply box;
- * `reassign`: the supervisors' "Reassign to…" control (reassign-control.js).
+ * `reassign`: the supervisors' "Reassign to…" control (reassign-control.js);
+ * `assist`: the summary and suggested replies (assist-view.js).
  */
-export function createConversationView(elements, composer, reassign) {
+export function createConversationView(elements, composer, reassign, assist) {
   const transcript = createTranscriptView(elements.transcript, elements.transcriptList);
 
   function renderTyping(store) {
@@ -32,6 +33,8 @@ export function createConversationView(elements, composer, reassign) {
         composer.open(null);
         composer.setEnabled(false);
         renderContext(elements.contextBody, null, null);
+        assist.renderSummary(null);
+        assist.renderSuggestions(null, { enabled: false });
         reassign.render(store);
         renderTyping(store);
         return;
@@ -49,6 +52,8 @@ export function createConversationView(elements, composer, reassign) {
       reassign.render(store);
       transcript.render(store.entries(id), language, { scrollToEnd });
       renderContext(elements.contextBody, conversation, store.context(id));
+      assist.renderSummary(store.summary(id));
+      assist.renderSuggestions(store.suggestions(id), { language, enabled: active });
       renderTyping(store);
     },
     renderTyping,

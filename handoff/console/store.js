@@ -44,6 +44,10 @@ export function createStore(now = () => Date.now()) {
   /** conversation_id → time the typing indicator expires. */
   const typingUntil = new Map();
   const canned = new Map();
+  /** conversation_id → the latest `suggestions` payload (highest seq). */
+  const suggestions = new Map();
+  /** conversation_id → agent assist's summary, or a loading state of assist-view.js. */
+  const summaries = new Map();
   let selectedId = null;
   let localCounter = 0;
   /** Offline tickets, newest first. */
@@ -149,6 +153,8 @@ export function createStore(now = () => Date.now()) {
       transcripts.delete(id);
       complete.delete(id);
       contexts.delete(id);
+      suggestions.delete(id);
+      summaries.delete(id);
       unread.delete(id);
       typingUntil.delete(id);
       if (selectedId === id) selectedId = null;
@@ -250,6 +256,23 @@ export function createStore(now = () => Date.now()) {
     },
     clearCustomerTyping() {
       typingUntil.clear();
+    },
+    /** A `suggestions` payload (or `open`'s): kept unless newer ones are known. Returns whether it was kept. */
+    setSuggestions(id, payload) {
+      if (!id || !payload || typeof payload !== "object" || !Array.isArray(payload.suggestions)) return false;
+      const known = suggestions.get(id);
+      if (known && Number(known.seq) > Number(payload.seq)) return false;
+      suggestions.set(id, payload);
+      return true;
+    },
+    suggestions(id) {
+      return suggestions.get(id) || null;
+    },
+    setSummary(id, summary) {
+      if (id) summaries.set(id, summary);
+    },
+    summary(id) {
+      return summaries.get(id) || null;
     },
     setCanned(language, answers) {
       canned.set(language, Array.isArray(answers) ? answers.filter((a) => a && typeof a.text === "string") : []);

@@ -40,6 +40,7 @@ def test_every_request_event_has_its_handler() -> None:
         AgentEvent.CUSTOMER_TYPING,
         AgentEvent.CONVERSATION_UPDATE,
         AgentEvent.OFFLINE_TICKET,
+        AgentEvent.SUGGESTIONS,
     }
     for event in set(AgentEvent) - server_to_client:
         assert callable(getattr(AgentNamespace, f"on_{event}", None)), event

@@ -52,12 +52,14 @@ export const AgentEvent = Object.freeze({
   "CANNED": "canned",
   "REASSIGN": "reassign",
   "FLAG": "flag",
+  "SUMMARY": "summary",
   "QUEUE": "queue",
   "MY_CONVERSATIONS": "my_conversations",
   "MESSAGE": "message",
   "CUSTOMER_TYPING": "customer_typing",
   "CONVERSATION_UPDATE": "conversation_update",
-  "OFFLINE_TICKET": "offline_ticket"
+  "OFFLINE_TICKET": "offline_ticket",
+  "SUGGESTIONS": "suggestions"
 });
 
 export const AgentErrorCode = Object.freeze({

@@ -1,0 +1,126 @@
+// Agent assist in the open conversation: the summary at its top (why it was
+// handed off, the language, what the customer asked as the assistant read it,
+// what the assistant answered, how long they waited) and up to three
+// suggested replies above the reply box; a click puts one in the reply box.
+// Protocol: `summary` and `suggestions` in docs/agent-protocol.md.
+
+import { h, replaceChildren } from "./dom.js";
+import { formatConfidence, formatDuration } from "./format.js";
+import { languageName, reasonLabel } from "./protocol.js";
+
+const FALLBACK_INTENT = "nlu_fallback";
+
+/** "faq/refund_status" → "Refund status"; "complain" → "Complain". */
+export function intentLabel(name) {
+  const text = String(name || "").replace(/^faq\//, "").replace(/_/g, " ").trim();
+  return text ? text.charAt(0).toUpperCase() + text.slice(1) : "Unknown";
+}
+
+/** Loading states of a summary in the store. */
+export const SummaryState = Object.freeze({ LOADING: "loading", FAILED: "failed" });
+
+/**
+ * `elements`: {summary, suggestions}; `onPick(text)`: a suggestion was chosen.
+ */
+export function createAssistView(elements, { onPick }) {
+  /** The suggestions shown, by index (the buttons carry the index). */
+  let shown = [];
+
+  elements.suggestions.addEventListener("click", (event) => {
+    const button = event.target instanceof Element ? event.target.closest("button[data-suggestion]") : null;
+    const suggestion = button ? shown[Number(button.dataset.suggestion)] : null;
+    if (suggestion) onPick(suggestion.text);
+  });
+
+  return {
+    /** `summary`: the protocol's summary, a SummaryState, or null (nothing to show). */
+    renderSummary(summary) {
+      const body = elements.summary;
+      if (!summary) {
+        body.hidden = true;
+        replaceChildren(body, []);
+        return;
+      }
+      body.hidden = false;
+      if (summary === SummaryState.LOADING || summary === SummaryState.FAILED) {
+        const text = summary === SummaryState.LOADING ? "Reading the conversation…" : "The summary could not be loaded.";
+        replaceChildren(body, [h("h3", { class: "assist-summary__title" }, ["Summary"]), h("p", { class: "empty" }, [text])]);
+        return;
+      }
+      replaceChildren(body, [h("h3", { class: "assist-summary__title" }, ["Summary"]), ...summaryContent(summary)]);
+    },
+    /** `payload`: a `suggestions` payload (or null); `language`: the customer's, for the text direction. */
+    renderSuggestions(payload, { language, enabled }) {
+      shown = payload && Array.isArray(payload.suggestions) ? payload.suggestions.filter((s) => s && typeof s.text === "string" && s.text) : [];
+      const list = elements.suggestions;
+      list.hidden = !enabled || shown.length === 0;
+      if (list.hidden) {
+        replaceChildren(list, []);
+        return;
+      }
+      replaceChildren(list, [
+        h("span", { class: "suggestions__label", id: "suggestions-label" }, ["Suggested replies"]),
+        ...shown.map((suggestion, index) =>
+          h(
+            "button",
+            {
+              type: "button",
+              class: "suggestion",
+              "data-suggestion": String(index),
+              "data-testid": "suggestion",
+              "data-source": suggestion.source || "",
+              title: "Put this reply in the reply box",
+              lang: language || "",
+            },
+            [
+              h("span", { class: "suggestion__text", dir: "auto" }, [suggestion.text]),
+              h("span", { class: "suggestion__meta" }, [
+                `${suggestion.source === "canned" ? "Canned" : "Assistant"} · ${suggestion.source === "canned" ? String(suggestion.label || "") : intentLabel(suggestion.label)} · ${formatConfidence(suggestion.confidence)}`,
+              ]),
+            ],
+          ),
+        ),
+      ]);
+    },
+  };
+}
+
+function summaryContent(summary) {
+  const facts = [
+    `Handed off: ${reasonLabel(summary.reason)}`,
+    `${languageName(summary.language)}${summary.language ? ` (${summary.language})` : ""}`,
+    Number.isFinite(summary.waited_s) ? `Waited ${formatDuration(summary.waited_s)} for a person` : null,
+    Number.isFinite(summary.since_s) ? `Chatting for ${formatDuration(summary.since_s)}` : null,
+  ].filter(Boolean);
+  const questions = Array.isArray(summary.questions) ? summary.questions.filter((q) => q && typeof q === "object") : [];
+  const unsure = Number(summary.unsure_turns) || 0;
+  const parts = [h("p", { class: "assist-summary__facts", "data-testid": "summary-facts" }, [facts.join(" · ")])];
+  if (!summary.complete) {
+    parts.push(h("p", { class: "empty" }, ["The assistant could not be asked what the customer said before; read the transcript."]));
+  } else if (questions.length === 0) {
+    parts.push(h("p", { class: "empty" }, ["The customer asked the assistant nothing before the handoff."]));
+  } else {
+    const heading = unsure ? `What they asked (${unsure} not understood)` : "What they asked";
+    parts.push(h("p", { class: "assist-summary__heading" }, [heading]));
+    parts.push(h("ol", { class: "assist-summary__questions", "data-testid": "summary-questions" }, questions.map(questionItem)));
+  }
+  return parts;
+}
+
+function questionItem(question) {
+  const understood = question.understood !== false && question.intent !== FALLBACK_INTENT;
+  const guesses = Array.isArray(question.guesses) ? question.guesses.filter((g) => g && g.name) : [];
+  const intent = understood
+    ? `${intentLabel(question.intent)} (${formatConfidence(question.confidence)})`
+    : `Not understood${guesses.length ? `; maybe ${guesses.map((g) => `${intentLabel(g.name)} ${formatConfidence(g.confidence)}`).join(", ")}` : ""}`;
+  const answers = Array.isArray(question.answers) ? question.answers.filter((a) => typeof a === "string" && a) : [];
+  return h("li", { class: "assist-question", "data-understood": understood ? "true" : "false" }, [
+    question.button
+      ? h("span", { class: "assist-question__text assist-question__text--button" }, ["Pressed a button"])
+      : h("q", { class: "assist-question__text", dir: "auto" }, [String(question.text || "")]),
+    h("span", { class: "assist-question__intent" }, [intent]),
+    answers.length
+      ? h("span", { class: "assist-question__answer", dir: "auto" }, [`Assistant: ${answers[0]}`])
+      : h("span", { class: "assist-question__answer assist-question__answer--none" }, ["The assistant did not answer."]),
+  ]);
+}
