@@ -6,7 +6,7 @@ UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test setup system python widget lint typecheck validate evaluate evaluate-test train bench clean
+.PHONY: run test setup system python widget lint typecheck validate evaluate evaluate-test evaluate-assist train bench clean
 
 run: setup
 	.venv/bin/python -m bot.supervisor
@@ -67,6 +67,11 @@ evaluate: python
 
 evaluate-test: python
 	PYTHONPATH=. .venv-rasa/bin/python -m bot.nlu.evaluate --test-dir tests/data/nlu_test $(ARGS)
+
+# Agent assist: how often the right answer is among the three suggestions
+# (held-out messages, the served model, a test stack of its own).
+evaluate-assist: setup train
+	.venv/bin/python -m pytest -q -s -p no:cacheprovider tests/integration/test_assist.py -k right_answer
 
 clean:
 	rm -rf .venv .venv-rasa .tools web_widget/node_modules web_widget/dist var

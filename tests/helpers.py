@@ -12,7 +12,7 @@ from typing import Any
 import redis
 
 from bot.core.settings import Settings
-from bot.supervisor.stack import redis_server_binary
+from bot.supervisor.stack import Stack, redis_server_binary
 
 
 def free_port() -> int:
@@ -221,7 +221,7 @@ def as_text(value: object) -> str:
 class AgentClient:
     """A console, as the browser one is: REST login, then the /agent socket."""
 
-    EVENTS = ("queue", "my_conversations", "message", "customer_typing", "conversation_update")
+    EVENTS = ("queue", "my_conversations", "message", "customer_typing", "conversation_update", "suggestions")
 
     def __init__(self, url: str) -> None:
         import asyncio
@@ -294,5 +294,41 @@ class AgentClient:
 
         return await asyncio.wait_for(scan(), wait_s)
 
+    async def next_suggestions(self, conversation_id: str, seq: int, wait_s: float = 15.0) -> dict[str, Any]:
+        """Agent assist's suggestions for the customer message ``seq``."""
+        import asyncio
+
+        async def scan() -> dict[str, Any]:
+            while True:
+                event: dict[str, Any] = await self.queues["suggestions"].get()
+                if event["conversation_id"] == conversation_id and event["seq"] == seq:
+                    return event
+
+        return await asyncio.wait_for(scan(), wait_s)
+
     async def close(self) -> None:
         await self.sio.disconnect()
+
+
+LOW_CONFIDENCE_CANDIDATES = [
+    "qwzx plorf vrrm", "asdfgh jkl", "vbnm ghjk", "mnbv lkjh", "wxyz", "zxcvb", "grbl zrk", "bbbb", "kkkkkk",
+    "xq xq xq", "hhhhhhh", "jjjj kkkk",
+]  # fmt: skip
+
+
+async def low_confidence_texts(stack: Stack, count: int) -> list[str]:
+    """Texts the served model scores below the fallback threshold (which ones depends on the model)."""
+    import aiohttp
+    import pytest
+
+    found = []
+    url = f"{stack.settings.resolved_rasa_url}/model/parse"
+    async with aiohttp.ClientSession() as http:
+        for text in LOW_CONFIDENCE_CANDIDATES:
+            async with http.post(url, params={"token": stack.settings.rasa_token}, json={"text": text}) as response:
+                parsed = await response.json()
+            if parsed["intent"]["name"] == "nlu_fallback":
+                found.append(text)
+            if len(found) == count:
+                return found
+    pytest.fail(f"the model never falls back on {LOW_CONFIDENCE_CANDIDATES}")

@@ -25,6 +25,16 @@ export const SummaryState = Object.freeze({ LOADING: "loading", FAILED: "failed"
 export function createAssistView(elements, { onPick }) {
   /** The suggestions shown, by index (the buttons carry the index). */
   let shown = [];
+  /** The agent folded the summary away: it stays folded as the pane re-renders. */
+  let folded = false;
+
+  elements.summary.addEventListener(
+    "toggle",
+    (event) => {
+      if (event.target instanceof HTMLDetailsElement) folded = !event.target.open;
+    },
+    true,
+  );
 
   elements.suggestions.addEventListener("click", (event) => {
     const button = event.target instanceof Element ? event.target.closest("button[data-suggestion]") : null;
@@ -42,12 +52,15 @@ export function createAssistView(elements, { onPick }) {
         return;
       }
       body.hidden = false;
-      if (summary === SummaryState.LOADING || summary === SummaryState.FAILED) {
-        const text = summary === SummaryState.LOADING ? "Reading the conversation…" : "The summary could not be loaded.";
-        replaceChildren(body, [h("h3", { class: "assist-summary__title" }, ["Summary"]), h("p", { class: "empty" }, [text])]);
-        return;
-      }
-      replaceChildren(body, [h("h3", { class: "assist-summary__title" }, ["Summary"]), ...summaryContent(summary)]);
+      const loaded = summary !== SummaryState.LOADING && summary !== SummaryState.FAILED;
+      const text = summary === SummaryState.LOADING ? "Reading the conversation…" : "The summary could not be loaded.";
+      const [facts, ...content] = loaded ? summaryContent(summary) : [null, h("p", { class: "empty" }, [text])];
+      const details = h("details", { class: "assist-summary__details" }, [
+        h("summary", { class: "assist-summary__title" }, [h("strong", {}, ["Summary"]), facts ? " · " : "", facts]),
+        ...content,
+      ]);
+      details.open = !folded;
+      replaceChildren(body, [details]);
     },
     /** `payload`: a `suggestions` payload (or null); `language`: the customer's, for the text direction. */
     renderSuggestions(payload, { language, enabled }) {
@@ -94,7 +107,7 @@ function summaryContent(summary) {
   ].filter(Boolean);
   const questions = Array.isArray(summary.questions) ? summary.questions.filter((q) => q && typeof q === "object") : [];
   const unsure = Number(summary.unsure_turns) || 0;
-  const parts = [h("p", { class: "assist-summary__facts", "data-testid": "summary-facts" }, [facts.join(" · ")])];
+  const parts = [h("span", { class: "assist-summary__facts", "data-testid": "summary-facts" }, [facts.join(" · ")])];
   if (!summary.complete) {
     parts.push(h("p", { class: "empty" }, ["The assistant could not be asked what the customer said before; read the transcript."]));
   } else if (questions.length === 0) {

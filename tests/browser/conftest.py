@@ -49,3 +49,15 @@ async def page(context: BrowserContext) -> AsyncIterator[Page]:
     opened.on("pageerror", lambda error: errors.append(str(error)))
     yield opened
     assert errors == [], f"uncaught errors in the page: {errors}"
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def console(browser: Browser) -> AsyncIterator[Page]:
+    """A second browser window, for the agent (the customer has ``page``)."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    opened = await context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    await context.close()
+    assert errors == [], f"uncaught errors in the console: {errors}"

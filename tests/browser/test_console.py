@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest_asyncio
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Page, expect
 from redis.asyncio import Redis
 
 from bot.core import keys
@@ -22,14 +22,6 @@ from tests.helpers import AgentClient, GatewayProcess, as_text
 
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 CreateAgent = Callable[..., Awaitable[str]]
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def console(browser: Browser) -> AsyncIterator[Page]:
-    context = await browser.new_context(viewport={"width": 1280, "height": 800})
-    page = await context.new_page()
-    yield page
-    await context.close()
 
 
 @pytest_asyncio.fixture(loop_scope="session")

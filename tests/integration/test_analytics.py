@@ -21,8 +21,7 @@ from bot.core.languages import SUPPORTED_LANGUAGES
 from bot.staff.accounts import AgentDirectory
 from bot.supervisor.stack import Stack
 from tests.conftest import AGENT_PASSWORD
-from tests.helpers import AgentClient, CustomerClient, as_text, domain_responses
-from tests.integration.test_handoff_signals import low_confidence_texts
+from tests.helpers import AgentClient, CustomerClient, as_text, domain_responses, low_confidence_texts
 
 MakeAgent = Callable[..., Awaitable[AgentClient]]
 RESPONSES = domain_responses()

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 
-import aiohttp
-import pytest
 from redis.asyncio import Redis
 
 from bot.core import keys
 from bot.supervisor.stack import Stack
-from tests.helpers import CustomerClient, domain_responses
+from tests.helpers import CustomerClient, domain_responses, low_confidence_texts
 
 RESPONSES = domain_responses()
 
@@ -48,27 +46,6 @@ async def test_complaint_apologises_in_language_and_signals_high_priority(
     assert status["reason"] == "complaint"
     stored = await conversation(stack_redis, customer.conversation_id)
     assert stored["handoff_priority"] == "2"
-
-
-LOW_CONFIDENCE_CANDIDATES = [
-    "qwzx plorf vrrm", "asdfgh jkl", "vbnm ghjk", "mnbv lkjh", "wxyz", "zxcvb", "grbl zrk", "bbbb", "kkkkkk",
-    "xq xq xq", "hhhhhhh", "jjjj kkkk",
-]  # fmt: skip
-
-
-async def low_confidence_texts(stack: Stack, count: int) -> list[str]:
-    """Texts the served model scores below the fallback threshold (which ones depends on the model)."""
-    found = []
-    url = f"{stack.settings.resolved_rasa_url}/model/parse"
-    async with aiohttp.ClientSession() as http:
-        for text in LOW_CONFIDENCE_CANDIDATES:
-            async with http.post(url, params={"token": stack.settings.rasa_token}, json={"text": text}) as response:
-                parsed = await response.json()
-            if parsed["intent"]["name"] == "nlu_fallback":
-                found.append(text)
-            if len(found) == count:
-                return found
-    pytest.fail(f"the model never falls back on {LOW_CONFIDENCE_CANDIDATES}")
 
 
 async def test_low_confidence_asks_to_rephrase_once_then_hands_off(

@@ -13,8 +13,7 @@ from bot.core.agent_protocol import AgentRole
 from bot.supervisor.stack import Stack
 from bot.trainer.inbox import InboxItem, InboxReason, NluInbox
 from tests.conftest import AGENT_PASSWORD
-from tests.helpers import AgentClient, CustomerClient
-from tests.integration.test_handoff_signals import low_confidence_texts
+from tests.helpers import AgentClient, CustomerClient, low_confidence_texts
 
 
 async def inbox_items_of(redis: Redis, conversation_id: str | None) -> list[InboxItem]:

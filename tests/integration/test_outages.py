@@ -15,8 +15,14 @@ from redis.asyncio import Redis
 from bot.core import keys
 from bot.core.customer_text import customer_text
 from bot.supervisor.stack import Stack
-from tests.helpers import CustomerClient, GatewayProcess, RedisServer, domain_responses, free_port
-from tests.integration.test_handoff_signals import low_confidence_texts
+from tests.helpers import (
+    CustomerClient,
+    GatewayProcess,
+    RedisServer,
+    domain_responses,
+    free_port,
+    low_confidence_texts,
+)
 
 
 async def test_redis_restart_mid_conversation_loses_nothing(stack: Stack, tmp_path: Path) -> None:
