@@ -3,15 +3,16 @@
 // (what is shown). Protocol: docs/agent-protocol.md; names: ./constants.js.
 
 import { createApi, normaliseAgent, savedStatus } from "./api.js";
+import { AlertKind, createAlerts } from "./alerts.js";
 import { SummaryState, createAssistView } from "./assist-view.js";
 import { createComposer, MessageKind } from "./composer.js";
 import { createConnection } from "./connection.js";
-import { AgentErrorCode, AgentEvent, AgentRole, AgentStatus, HandoffState } from "./constants.js";
+import { AgentErrorCode, AgentEvent, AgentRole, AgentStatus, HandoffState, Sender } from "./constants.js";
 import { createConversationView } from "./conversation-view.js";
 import { createConversationsView } from "./conversations-view.js";
 import { byId, h } from "./dom.js";
 import { createNotice } from "./notice.js";
-import { CHOOSABLE_STATUSES, ConsoleError, agentStatusLabel, errorMessage, reassignErrorMessage } from "./protocol.js";
+import { CHOOSABLE_STATUSES, ConsoleError, agentStatusLabel, errorMessage, languageName, reasonLabel, reassignErrorMessage } from "./protocol.js";
 import { createQueueView } from "./queue-view.js";
 import { createReassignControl } from "./reassign-control.js";
 import { createStore } from "./store.js";
@@ -40,6 +41,13 @@ const ui = {
   handback: byId("handback"),
 };
 
+/** How much of a customer's text a desktop notification shows. */
+const ALERT_PREVIEW_CHARS = 140;
+
+const alerts = createAlerts({ onOpen: (id) => (id && store.conversation(id) ? selectConversation(id) : ui.takeNext.focus()) });
+/** Conversations seen waiting: a new chat is one not among them (null until the first queue of a session). */
+let seenWaiting = null;
+
 const signIn = createStaffPage({
   title: TITLE,
   hint: "Sign in with your agent account.",
@@ -48,7 +56,7 @@ const signIn = createStaffPage({
   refusedMessage: REFUSED,
   view: ui.consoleView,
   leading: [ui.connectionState],
-  trailing: [h("label", { for: "status-select", class: "visually-hidden" }, ["Your status"]), ui.statusSelect],
+  trailing: [alerts.menu, h("label", { for: "status-select", class: "visually-hidden" }, ["Your status"]), ui.statusSelect],
   onSignedIn: (agent) => startConsole(normaliseAgent(agent)),
   onSignedOut: endSession,
 });
@@ -130,6 +138,8 @@ function startConsole(agent) {
   token = signIn.token;
   store = createStore();
   store.setAgent(agent);
+  alerts.setAgent(agent.username);
+  seenWaiting = null;
   status = savedStatus.load() === AgentStatus.AWAY ? AgentStatus.AWAY : AgentStatus.ONLINE;
   showStatus();
   setConnectionState("connecting", "Connecting…");
@@ -169,6 +179,7 @@ function endSession() {
   connection = null;
   token = null;
   clearInterval(ticker);
+  alerts.setAgent(null);
   savedStatus.clear();
   store = createStore();
   queueView.clear();
@@ -221,6 +232,18 @@ async function onStatusChange() {
 function onQueue(payload) {
   store.setQueue(payload);
   queueView.render(store.queue, store.agentsOnline, (item) => store.waitingSeconds(item));
+  const waiting = store.queue;
+  // The first queue of a session is what was already waiting: no alert for it.
+  const fresh = seenWaiting ? waiting.filter((item) => !seenWaiting.has(item.conversation_id)) : [];
+  seenWaiting = new Set(waiting.map((item) => item.conversation_id));
+  for (const item of fresh) {
+    const preview = item.preview ? `: ${String(item.preview).slice(0, ALERT_PREVIEW_CHARS)}` : "";
+    alerts.alert(AlertKind.NEW_CHAT, {
+      title: "New chat waiting",
+      body: `${languageName(item.language)} · ${reasonLabel(item.reason)}${preview}`,
+      conversationId: item.conversation_id,
+    });
+  }
 }
 
 function onMyConversations(payload) {
@@ -231,6 +254,14 @@ function onMyConversations(payload) {
 
 function onMessage({ conversation_id: id, entry }) {
   if (!store.addMessage(id, entry)) return;
+  const lookingAt = id === store.selectedId && document.visibilityState === "visible";
+  if (entry.sender === Sender.CUSTOMER && !lookingAt && store.isActive(store.conversation(id))) {
+    alerts.alert(AlertKind.NEW_MESSAGE, {
+      title: "New message from a customer",
+      body: String(entry.text || "").slice(0, ALERT_PREVIEW_CHARS),
+      conversationId: id,
+    });
+  }
   if (id === store.selectedId) renderPane();
   renderList();
   if (store.hasGap(id)) resyncSoon(id);
