@@ -65,6 +65,41 @@ async def test_chat_in_each_language(page: Page, gateway_url: str, language: str
     await page.screenshot(path=str(SCREENSHOTS / f"widget-{language}.png"))
 
 
+# Per word of an element's text: on how many lines it lies (a word broken in the middle lies on two).
+WORD_LINES = """(element) => {
+  const lineCount = (range) => new Set(Array.from(range.getClientRects()).map((rect) => Math.round(rect.top))).size;
+  const texts = [];
+  const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) texts.push(walker.currentNode);
+  const words = [];
+  for (const text of texts) {
+    for (const match of text.data.matchAll(/\\S+/g)) {
+      const range = document.createRange();
+      range.setStart(text, match.index);
+      range.setEnd(text, match.index + match[0].length);
+      words.push([match[0], lineCount(range)]);
+    }
+  }
+  const whole = document.createRange();
+  whole.selectNodeContents(element);
+  return { words, lines: lineCount(whole) };
+}"""
+
+
+@pytest.mark.parametrize("width", [1100, 360])
+@pytest.mark.parametrize("language", ["hy", "ms", "fa", "en"])
+async def test_the_header_never_breaks_a_word(page: Page, gateway_url: str, language: str, width: int) -> None:
+    await page.set_viewport_size({"width": width, "height": 740})
+    await open_widget(page, gateway_url, language)
+    header = page.get_by_test_id("panel").locator(".header")
+    for part in (header.locator(".header__title"), header.get_by_test_id("request-human")):
+        laid_out = await part.evaluate(WORD_LINES)
+        assert all(lines == 1 for _, lines in laid_out["words"]), laid_out
+        assert laid_out["lines"] <= 2, laid_out
+    if language == "hy" and width == 360:
+        await page.screenshot(path=str(SCREENSHOTS / "widget-hy-phone.png"))
+
+
 async def test_reload_brings_the_history_back(page: Page, gateway_url: str) -> None:
     await open_widget(page, gateway_url, "en")
     await send(page, "hello there")

@@ -59,19 +59,25 @@ button:disabled, button[aria-disabled="true"] { cursor: default; opacity: .6; }
 }
 .pos-left .panel { right: auto; left: var(--offset); }
 
+/* Words are never broken (an Armenian title used to break mid-word): the title wraps
+   between words and is never narrower than its longest word; when the title and the
+   "talk to a person" button do not fit side by side, the button goes to a second row.
+   The close button keeps the top corner. */
 .header {
-  display: flex; align-items: center; gap: 8px; padding: 10px 12px;
+  position: relative; display: flex; flex-wrap: wrap; align-items: center; gap: 6px 8px;
+  padding-block: 10px; padding-inline: 12px 52px; min-height: 56px; box-sizing: border-box;
   background: var(--accent); color: var(--on-accent);
 }
-.header__title { flex: 1; min-width: 0; margin: 0; font-size: 16px; font-weight: 700; overflow-wrap: anywhere; }
+.header__title { flex: 1 1 8em; min-width: min-content; margin: 0; font-size: 16px; font-weight: 700; line-height: 1.25; }
 .header button { background: transparent; border: 1px solid transparent; color: var(--on-accent); border-radius: 8px; }
 .header button:focus-visible { outline-color: var(--on-accent); outline-offset: 0; }
 .human {
   display: inline-flex; align-items: center; gap: 6px; padding: 6px 10px; font-size: 13px;
+  flex: 0 0 auto; white-space: nowrap;
   border-color: currentColor !important;
 }
 .human .icon { width: 16px; height: 16px; }
-.close { width: 36px; height: 36px; display: grid; place-items: center; padding: 0; }
+.close { position: absolute; top: 10px; inset-inline-end: 8px; width: 36px; height: 36px; display: grid; place-items: center; padding: 0; }
 
 .banner { margin: 0; padding: 8px 12px; font-size: 14px; border-bottom: 1px solid var(--border); }
 .banner--connection { background: #fef3c7; color: #78350f; }
