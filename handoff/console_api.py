@@ -12,6 +12,7 @@ from typing import Final
 from aiohttp import web
 
 from bot.core.agent_protocol import AgentRole
+from bot.core.paths import PROJECT_ROOT
 from bot.staff.accounts import AgentDirectory
 from bot.staff.web import add_staff_page, staff_member
 from handoff.desk import AgentDesk
@@ -19,6 +20,9 @@ from handoff.desk import AgentDesk
 __all__ = ["CONSOLE_DIR", "register_console_routes"]
 
 CONSOLE_DIR: Final = Path(__file__).parent / "console"
+#: The widget's safe Markdown renderer (and the link finder it uses): the console shows answers as the widget does.
+_WIDGET_VIEW: Final = PROJECT_ROOT / "web_widget" / "src" / "view"
+WIDGET_MARKDOWN: Final = {name: _WIDGET_VIEW / name for name in ("markdown.js", "links.js")}
 
 
 def register_console_routes(
@@ -39,4 +43,4 @@ def register_console_routes(
 
     app.router.add_get("/api/agent/tickets", tickets)
     app.router.add_get("/api/agent/agents", roster)
-    add_staff_page(app, "console", CONSOLE_DIR, {"socket.io.esm.min.js": socketio_client_js})
+    add_staff_page(app, "console", CONSOLE_DIR, {"socket.io.esm.min.js": socketio_client_js, **WIDGET_MARKDOWN})

@@ -5,9 +5,12 @@
 import { h, replaceChildren } from "./dom.js";
 import { formatDateTime, formatTime, toDate } from "./format.js";
 import { Sender } from "./constants.js";
+import { renderMarkdown } from "./markdown.js";
 import { isRtlLanguage, senderLabel } from "./protocol.js";
 
 const KNOWN_SENDERS = new Set(Object.values(Sender));
+/** Whose text may use safe Markdown (markdown.js, the widget's own): the assistant's and agents' answers. */
+const MARKDOWN_SENDERS = new Set([Sender.BOT, Sender.AGENT]);
 /** Within this many pixels of the bottom, the agent is following along: keep it in view. */
 const STICKY_BOTTOM_PX = 48;
 
@@ -78,6 +81,9 @@ function entryElement(entry) {
   ]);
   return h("li", { class: `entry entry--${sender}`, "data-testid": "entry", "data-sender": String(entry.sender || ""), "data-seq": Number.isFinite(entry.seq) ? entry.seq : null }, [
     head,
-    h("p", { class: "entry__text", dir: "auto", lang: entry.language ? String(entry.language) : null }, [String(entry.text ?? "")]),
+    h("div", { class: "entry__text", dir: "auto", lang: entry.language ? String(entry.language) : null }, [
+      // The assistant's and agents' answers may use safe Markdown; everything else is shown as written.
+      MARKDOWN_SENDERS.has(sender) ? renderMarkdown(String(entry.text ?? "")) : String(entry.text ?? ""),
+    ]),
   ]);
 }

@@ -194,3 +194,48 @@ async def test_a_customer_message_lost_on_its_way_to_the_console_is_fetched_agai
     await expect(customer).to_have_text(
         [re.compile("talk to a person"), re.compile("4471"), re.compile("due on Monday")], timeout=10_000
     )
+
+
+async def test_an_agents_markdown_is_rendered_and_markup_never_passes(
+    page: Page, console: Page, gateway_url: str, agent_account: CreateAgent
+) -> None:
+    dialogs: list[str] = []
+    for window in (page, console):
+        window.on("dialog", lambda dialog: dialogs.append(dialog.message))
+    await log_in(console, gateway_url, await agent_account("md.agent", "Mina"))
+    await open_widget(page, gateway_url, "en")
+    await send(page, "I want to talk to a person about **my** order")
+    conversation_id = await stored_conversation_id(page)
+    queued = console.locator(f'[data-testid="queue-item"][data-conversation-id="{conversation_id}"]')
+    await queued.get_by_test_id("claim").click()
+    await expect(page.get_by_test_id("handoff-banner")).to_have_attribute("data-state", "assigned", timeout=10_000)
+
+    reply = (
+        "Your refund is **on its way**, *5 days* at most:\n"
+        "- track it at [your orders](https://shop.example/orders)\n"
+        "- or https://shop.example/help\n"
+        "[click me](javascript:alert(1)) <img src=x onerror=alert(2)>"
+    )
+    await console.get_by_test_id("reply-input").fill(reply)
+    await console.get_by_test_id("reply-send").click()
+    in_widget = page.locator('[data-testid="message"][data-sender="agent"]').last.locator(".msg__bubble")
+    in_console = console.get_by_test_id("transcript").locator('[data-testid="entry"][data-sender="agent"] .entry__text')
+    for bubble in (in_widget, in_console):
+        await expect(bubble.locator("strong")).to_have_text("on its way", timeout=10_000)
+        await expect(bubble.locator("em")).to_have_text("5 days")
+        await expect(bubble.locator("li")).to_have_count(2)
+        links = bubble.locator("a")
+        await expect(links).to_have_count(2)
+        assert [await link.get_attribute("href") for link in await links.all()] == [
+            "https://shop.example/orders",
+            "https://shop.example/help",
+        ]
+        assert {await link.get_attribute("rel") for link in await links.all()} == {"noopener noreferrer nofollow"}
+        await expect(bubble).to_contain_text("[click me](javascript:alert(1)) <img src=x onerror=alert(2)>")
+        assert await bubble.locator("img").count() == 0
+    # A customer's text is shown as written.
+    customer_entry = console.get_by_test_id("transcript").locator('[data-testid="entry"][data-sender="customer"]').first
+    await expect(customer_entry).to_contain_text("about **my** order")
+    assert await customer_entry.locator("strong").count() == 0
+    await page.screenshot(path=str(SCREENSHOTS / "widget-markdown.png"))
+    assert dialogs == []

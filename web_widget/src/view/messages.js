@@ -3,6 +3,7 @@
 
 import { h, icon, replaceChildren } from "./dom.js";
 import { linkifiedText, safeHref } from "./links.js";
+import { renderMarkdown } from "./markdown.js";
 import { Sender } from "../generated/constants.js";
 import { Status } from "../transcript.js";
 
@@ -46,7 +47,9 @@ function footer(message, i18n, retry) {
 
 function bubble(message) {
   const content = h("div", { class: "msg__bubble", dir: "auto" });
-  content.appendChild(linkifiedText(message.display || message.text));
+  const text = message.display || message.text;
+  // The assistant's and agents' answers may use safe Markdown; a customer's text is shown as written.
+  content.appendChild(message.sender === "customer" ? linkifiedText(text) : renderMarkdown(text));
   const src = message.image ? safeHref(message.image) : null;
   if (src) content.appendChild(h("img", { class: "msg__image", src, alt: "", loading: "lazy", referrerpolicy: "no-referrer" }));
   return content;

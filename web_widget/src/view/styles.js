@@ -102,6 +102,10 @@ button:disabled, button[aria-disabled="true"] { cursor: default; opacity: .6; }
   padding: 8px 12px; border-radius: 14px; white-space: pre-wrap; overflow-wrap: anywhere;
   background: var(--bot-bubble); color: var(--text); border-start-start-radius: 4px;
 }
+.msg__bubble p { margin: 0; }
+.msg__bubble p + p, .msg__bubble p + ul, .msg__bubble p + ol, .msg__bubble ul + p, .msg__bubble ol + p { margin-top: 6px; }
+.msg__bubble ul, .msg__bubble ol { margin: 4px 0 0; padding-inline-start: 20px; white-space: normal; }
+.msg__bubble code { font-family: ui-monospace, monospace; font-size: .92em; background: rgba(127, 127, 127, .15); border-radius: 4px; padding: 0 3px; }
 .msg__bubble a { color: inherit; text-decoration: underline; }
 .msg__image { display: block; max-width: 100%; margin-top: 6px; border-radius: 8px; }
 .msg__foot { display: flex; align-items: center; gap: 8px; margin-top: 3px; font-size: 12px; color: var(--muted); }
