@@ -7,6 +7,8 @@ gateway beats for each of its open sockets (``bot.staff.presence``),
 re-checks their tokens (a password change, a disabled or removed account or a
 sign-out elsewhere ends the socket), and requeues the chats of agents whose
 consoles all vanished, also those of a gateway that died.
+Each agent's requests are counted (``AGENT_EVENTS_PER_MINUTE``, all their
+consoles together); beyond the limit a request is refused ``rate_limited``.
 Each request event is one ``on_<event>`` method that parses its payload with
 :mod:`bot.core.agent_protocol`, calls one method of the desk or the service,
 and answers through the socket.io acknowledgement; a refused request answers
@@ -40,6 +42,7 @@ from bot.core.agent_protocol import (
 )
 from bot.core.languages import DEFAULT_LANGUAGE, parse_language_tag
 from bot.core.logs import log_fields
+from bot.core.rate_limit import RateLimiter
 from bot.staff.accounts import Agent, AgentDirectory
 from handoff.desk import AgentDesk
 from handoff.service import HandoffService
@@ -60,6 +63,8 @@ class AgentServices:
     desk: AgentDesk
     service: HandoffService
     agents: AgentDirectory
+    #: Console requests per agent (None: not limited).
+    limiter: RateLimiter | None = None
 
 
 class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
@@ -84,7 +89,12 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return AgentRequestError(AgentErrorCode.BAD_REQUEST, f"unknown event {event!r}").to_ack()
         sid, data = args[0], args[1] if len(args) > 1 else None
         try:
-            return await handler(await self._agent_of(sid), data)
+            agent = await self._agent_of(sid)
+            limiter = self._services().limiter
+            if limiter is not None and not await limiter.allow(agent.username):
+                log.warning("agent over the request limit", extra=log_fields(agent=agent.username, event=event))
+                raise AgentRequestError(AgentErrorCode.RATE_LIMITED, "too many requests; wait a moment")
+            return await handler(agent, data)
         except AgentRequestError as error:
             return error.to_ack()
 

@@ -99,6 +99,7 @@ class AgentErrorCode(enum.StrEnum):
     NOT_YOURS = "not_yours"
     NOT_ASSIGNED = "not_assigned"
     UNAVAILABLE = "unavailable"
+    RATE_LIMITED = "rate_limited"
     # what a claim can lose to (the queue's ClaimResult)
     ALREADY_CLAIMED = "already_claimed"
     AT_CAPACITY = "at_capacity"

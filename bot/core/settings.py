@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     address_events_per_minute: int = Field(
         600, description="Other customer events (typing, history, rating, ...) one IP address may send per minute."
     )
+    agent_events_per_minute: int = Field(
+        600, description="Console requests one agent may make per minute, all their consoles together."
+    )
     trusted_proxies: str = Field(
         "",
         description="Comma-separated addresses or networks (CIDR) of your own reverse proxies: only from them is"

@@ -26,10 +26,10 @@ from bot.core import keys
 from bot.core.conversations import ConversationStore
 from bot.core.logs import log_fields
 from bot.core.paths import PROJECT_ROOT
+from bot.core.rate_limit import RateLimiter
 from bot.core.settings import Settings
 from bot.gateway.customer_socket import CustomerLimits, CustomerNamespace, CustomerServices
 from bot.gateway.dialogue import Dialogue
-from bot.gateway.rate_limit import RateLimiter
 from bot.gateway.redis_memory import RedisMemory
 from bot.nlu.language_detection import romanized_classifier
 from bot.nlu.rasa_client import RasaClient
@@ -67,6 +67,7 @@ ANALYTICS = web.AppKey("analytics", AnalyticsRecorder)
 INBOX = web.AppKey("inbox", NluInbox)
 TRAINING = web.AppKey("training", TrainingJobs)
 MEMORY = web.AppKey("memory", RedisMemory)
+AGENT_LIMITER = web.AppKey("agent_limiter", RateLimiter)
 
 # Engine.IO refuses packets above this size outright; messages between
 # MAX_MESSAGE_CHARS and this get a clear error event instead.
@@ -100,6 +101,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         sessions=RateLimiter(redis, "sessions", settings.sessions_per_minute, 60),
         events=RateLimiter(redis, "events", settings.address_events_per_minute, 60),
     )
+    app[AGENT_LIMITER] = RateLimiter(redis, "agent", settings.agent_events_per_minute, 60)
     app[INBOX] = NluInbox(redis)
     app[MEMORY] = RedisMemory(redis, settings.new_session_memory_share)
     paths = JobPaths(
@@ -234,7 +236,7 @@ def create_app(settings: Settings) -> web.Application:
         settings.trusted_proxy_networks,
     )
     app[AGENT_SOCKET] = AgentNamespace(
-        lambda: AgentServices(app[DESK], app[HANDOFF], app[AGENTS]),
+        lambda: AgentServices(app[DESK], app[HANDOFF], app[AGENTS], app[AGENT_LIMITER]),
         settings.agent_grace_s,
         settings.agent_heartbeat_s,
     )

@@ -35,9 +35,9 @@ from bot.core.customer_protocol import (
 from bot.core.customer_text import customer_text
 from bot.core.languages import DEFAULT_LANGUAGE, Language, parse_language_tag
 from bot.core.logs import log_fields
+from bot.core.rate_limit import RateLimiter
 from bot.core.signals import HandoffReason, HandoffSignal
 from bot.gateway.dialogue import AcceptedMessage, Dialogue, NewSessionRefused, UnknownConversation
-from bot.gateway.rate_limit import RateLimiter
 from bot.gateway.redis_memory import RedisMemory
 from handoff.service import HandoffService
 

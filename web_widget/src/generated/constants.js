@@ -71,6 +71,7 @@ export const AgentErrorCode = Object.freeze({
   "NOT_YOURS": "not_yours",
   "NOT_ASSIGNED": "not_assigned",
   "UNAVAILABLE": "unavailable",
+  "RATE_LIMITED": "rate_limited",
   "ALREADY_CLAIMED": "already_claimed",
   "AT_CAPACITY": "at_capacity",
   "QUEUE_EMPTY": "queue_empty"

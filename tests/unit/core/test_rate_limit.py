@@ -1,6 +1,6 @@
 from redis.asyncio import Redis
 
-from bot.gateway.rate_limit import RateLimiter
+from bot.core.rate_limit import RateLimiter
 
 
 async def test_allows_the_limit_then_refuses_until_the_next_window(redis_client: Redis) -> None:

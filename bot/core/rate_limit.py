@@ -1,4 +1,8 @@
-"""Flood protection: fixed-window message counters in Redis, shared by every gateway."""
+"""Flood protection: fixed-window event counters in Redis, shared by every gateway.
+
+Customers' messages and events (``bot.gateway.customer_socket``) and agents'
+console requests (``handoff.agent_socket``) are counted here.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import time
 from redis.asyncio import Redis
 
 from bot.core import keys
+
+__all__ = ["RateLimiter"]
 
 
 class RateLimiter:
