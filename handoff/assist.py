@@ -30,6 +30,7 @@ from bot.core.conversations import ConversationStore, Sender
 from bot.core.languages import Language
 from bot.core.logs import log_fields
 from bot.nlu.rasa_client import AssistantUnavailable
+from bot.nlu.responses import ServedDomain
 from bot.staff.accounts import AgentDirectory
 from handoff.canned import signed_canned_answers
 from handoff.notify import HandoffNotifier
@@ -43,8 +44,6 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT_S: Final = 2.0
 DEFAULT_MAX_RUNNING: Final = 4
 DEFAULT_MAX_WAITING: Final = 64
-#: The FAQ answers are read from the served model's domain again after this long (a new model may have come).
-ANSWERS_TTL_S: Final = 60.0
 #: A summary reads the tracker; it waits at most this long for it.
 SUMMARY_TIMEOUT_S: Final = 3.0
 
@@ -81,6 +80,7 @@ class AgentAssist:
         agents: AgentDirectory,
         reader: AssistantReader,
         *,
+        domain: ServedDomain | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         max_running: int = DEFAULT_MAX_RUNNING,
         max_waiting: int = DEFAULT_MAX_WAITING,
@@ -94,9 +94,7 @@ class AgentAssist:
         self.max_pending = max_running + max_waiting
         self._running = asyncio.Semaphore(max_running)
         self._pending: set[asyncio.Task[None]] = set()
-        self._answers: AnswerBook | None = None
-        self._answers_read_at = 0.0
-        self._answers_lock = asyncio.Lock()
+        self.domain = domain or ServedDomain(reader)
 
     # --- suggestions ----------------------------------------------------
     def suggest_soon(self, conversation_id: str, seq: int, text: str, language: Language, agent: str | None) -> bool:
@@ -158,12 +156,8 @@ class AgentAssist:
         return rank_suggestions(parse_data, language, await self.answers(), canned)
 
     async def answers(self) -> AnswerBook:
-        """The served model's FAQ answers, read again every ``ANSWERS_TTL_S``."""
-        async with self._answers_lock:
-            if self._answers is None or time.monotonic() - self._answers_read_at > ANSWERS_TTL_S:
-                self._answers = AnswerBook.from_domain(await self.reader.domain())
-                self._answers_read_at = time.monotonic()
-            return self._answers
+        """The served model's FAQ answers (none while its domain could never be read)."""
+        return AnswerBook.from_domain(await self.domain.get() or {})
 
     async def latest(self, conversation_id: str) -> dict[str, Any] | None:
         """The last suggestions sent for the conversation, if they are still kept."""

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from bot.analytics.recorder import AnalyticsRecorder
 from bot.core.conversations import ConversationStore
+from bot.nlu.responses import ServedDomain
 from bot.staff.accounts import AgentDirectory
 from bot.trainer.inbox import NluInbox
 from handoff.assist import AgentAssist, AssistantReader
@@ -55,6 +56,7 @@ class HandoffParts:
         guesses: Guesser | None = None,
         analytics: AnalyticsRecorder | None = None,
         assistant: AssistantReader | None = None,
+        domain: ServedDomain | None = None,
     ) -> HandoffParts:
         """Everything over one Redis connection pool and one socket.io server.
 
@@ -62,7 +64,7 @@ class HandoffParts:
         """
         queue = HandoffQueue(redis)
         notifier = HandoffNotifier(sio, store, queue, agents, hours)
-        assist = AgentAssist(redis, store, notifier, agents, assistant) if assistant is not None else None
+        assist = AgentAssist(redis, store, notifier, agents, assistant, domain=domain) if assistant else None
         return cls(store, queue, agents, notifier, OfflineTickets(redis), inbox, guesses, analytics, assist)
 
 

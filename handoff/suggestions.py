@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from bot.core.conversations import Conversation
-from bot.core.languages import DEFAULT_LANGUAGE, LANGUAGES, Language
+from bot.core.languages import Language
 from bot.core.signals import FALLBACK_INTENT
+from bot.nlu.responses import variation_language
 from handoff.canned import CannedAnswer
 
 __all__ = [
@@ -89,7 +90,7 @@ class AnswerBook:
             texts = answers.setdefault(name.removeprefix("utter_"), {})
             for variation in variations:
                 text = variation.get("text") if isinstance(variation, Mapping) else None
-                language = _condition_language(variation)
+                language = variation_language(variation)
                 if isinstance(text, str) and text.strip() and language is not None:
                     texts.setdefault(language, text.strip())
         return cls(answers)
@@ -101,18 +102,6 @@ class AnswerBook:
     @property
     def keys(self) -> list[str]:
         return sorted(self._answers)
-
-
-def _condition_language(variation: object) -> Language | None:
-    """The language a response variation is for; None for a condition on anything else."""
-    conditions = variation.get("condition") if isinstance(variation, Mapping) else None
-    if not conditions:
-        return DEFAULT_LANGUAGE
-    for condition in conditions if isinstance(conditions, list) else []:
-        if isinstance(condition, Mapping) and condition.get("name") == "language":
-            value = condition.get("value")
-            return value if value in LANGUAGES else None
-    return None
 
 
 def intent_scores(parse_data: Mapping[str, Any]) -> dict[str, float]:

@@ -9,6 +9,7 @@ what the gateway enforces.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -37,6 +38,7 @@ __all__ = [
     "parse_user_message",
     "rasa_reply_payload",
     "typing_payload",
+    "welcome_payload",
 ]
 
 MAX_CLIENT_ID_CHARS: Final = 64
@@ -61,6 +63,8 @@ class CustomerEvent(enum.StrEnum):
     TYPING = "typing"
     HISTORY = "history"
     ERROR = "error_message"
+    #: The greeting and starting quick replies, from the served model's ``utter_welcome``.
+    WELCOME = "welcome"
 
 
 class HandoffState(enum.StrEnum):
@@ -184,6 +188,12 @@ def bot_uttered_payload(entry: TranscriptEntry) -> dict[str, Any]:
     payload: dict[str, Any] = {"text": entry.text, **entry.extra}
     payload["metadata"] = {"sender": Sender.BOT.value, "seq": entry.seq, "language": entry.language}
     return payload
+
+
+def welcome_payload(language: str, variation: Mapping[str, Any]) -> dict[str, Any]:
+    """``welcome``: a response variation (``utter_welcome``) as the widget shows it before any message."""
+    payload = rasa_reply_payload(dict(variation))
+    return {"text": payload.get("text", ""), "quick_replies": payload.get("quick_replies", []), "language": language}
 
 
 def agent_uttered_payload(entry: TranscriptEntry, agent_name: str) -> dict[str, Any]:

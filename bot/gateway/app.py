@@ -33,6 +33,7 @@ from bot.gateway.dialogue import Dialogue
 from bot.gateway.redis_memory import RedisMemory
 from bot.nlu.language_detection import romanized_classifier
 from bot.nlu.rasa_client import RasaClient
+from bot.nlu.responses import ServedDomain
 from bot.staff.accounts import AgentDirectory
 from bot.staff.api import register_sign_in_routes
 from bot.trainer.api import register_trainer_routes
@@ -101,6 +102,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         sessions=RateLimiter(redis, "sessions", settings.sessions_per_minute, 60),
         events=RateLimiter(redis, "events", settings.address_events_per_minute, 60),
     )
+    # The served model's responses: the welcome and agent assist's answers.
+    served_domain = ServedDomain(rasa)
     app[AGENT_LIMITER] = RateLimiter(redis, "agent", settings.agent_events_per_minute, 60)
     app[INBOX] = NluInbox(redis)
     app[MEMORY] = RedisMemory(redis, settings.new_session_memory_share)
@@ -119,10 +122,13 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         guesses=rasa.guesses,
         analytics=app[ANALYTICS],
         assistant=rasa,
+        domain=served_domain,
     )
     app[HANDOFF] = HandoffService(parts)
     app[DESK] = AgentDesk(parts)
-    app[DIALOGUE] = Dialogue(store, rasa, settings.session_secret, app[HANDOFF], app[INBOX], app[ANALYTICS])
+    app[DIALOGUE] = Dialogue(
+        store, rasa, settings.session_secret, app[HANDOFF], app[INBOX], app[ANALYTICS], served_domain
+    )
     app[AGENT_SOCKET].start()
     yield
     await app[TRAINING].stop()

@@ -246,6 +246,10 @@ class CustomerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             await self.leave_room(sid, conversation_room(previous))
         await self.enter_room(sid, conversation_room(opened.conversation_id))
         await self.emit(CustomerEvent.SESSION_CONFIRM, opened.session_id, to=sid)
+        # The widget shows the greeting while the chat is empty (a resumed one may be, too).
+        welcome = await services.dialogue.welcome(language or DEFAULT_LANGUAGE)
+        if welcome is not None:
+            await self.emit(CustomerEvent.WELCOME, welcome, to=sid)
         if opened.resumed:
             entries = await services.dialogue.store.transcript(opened.conversation_id)
             await self.emit(CustomerEvent.HISTORY, history_payload(entries), to=sid)

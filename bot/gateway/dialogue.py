@@ -19,6 +19,7 @@ from bot.core.customer_protocol import (
     bot_uttered_payload,
     rasa_reply_payload,
     typing_payload,
+    welcome_payload,
 )
 from bot.core.customer_text import customer_text
 from bot.core.languages import DEFAULT_LANGUAGE, Language
@@ -27,12 +28,16 @@ from bot.core.signals import HandoffReason, HandoffSignal, parse_handoff_signal,
 from bot.gateway.sessions import conversation_id_of, is_signed_session_id, issue_session_id
 from bot.nlu.language_detection import resolve_language
 from bot.nlu.rasa_client import AssistantUnavailable, RasaClient
+from bot.nlu.responses import ServedDomain, first_variation
 from bot.trainer.inbox import InboxReason, NluInbox
 from handoff.service import CustomerMessage, HandoffService
 
 __all__ = ["AcceptedMessage", "Dialogue", "NewSessionRefused", "Outcome", "SessionOpened", "UnknownConversation"]
 
 log = logging.getLogger(__name__)
+
+#: The response a new chat opens with (domain.yml), with its starting quick replies.
+WELCOME_RESPONSE = "utter_welcome"
 
 
 class UnknownConversation(Exception):
@@ -92,8 +97,10 @@ class Dialogue:
         handoff: HandoffService,
         inbox: NluInbox | None = None,
         analytics: AnalyticsRecorder | None = None,
+        domain: ServedDomain | None = None,
     ) -> None:
         self.store = store
+        self.domain = domain
         self.rasa = rasa
         self.session_secret = session_secret
         self.handoff = handoff
@@ -118,6 +125,16 @@ class Dialogue:
         await self.store.create(conversation_id, language or DEFAULT_LANGUAGE)
         log.info("session opened", extra=log_fields(conversation=conversation_id, replaced=bool(requested_id)))
         return SessionOpened(session_id, conversation_id, resumed=False, replaced=bool(requested_id))
+
+    async def welcome(self, language: Language) -> dict[str, Any] | None:
+        """The greeting and starting quick replies in ``language`` (``utter_welcome`` of the served model).
+
+        None while the served domain was never read or has no welcome in the language:
+        the widget then keeps its own greeting.
+        """
+        domain = await self.domain.get() if self.domain is not None else None
+        variation = first_variation(domain, WELCOME_RESPONSE, language) if domain else None
+        return welcome_payload(language, variation) if variation else None
 
     async def accept_customer_message(self, conversation_id: str, message: UserMessage) -> AcceptedMessage:
         """Store the message in the transcript, once, in the language it is in."""

@@ -32,11 +32,13 @@ export function createTranscriptView(container, list) {
       container.setAttribute("dir", isRtlLanguage(language) ? "rtl" : "ltr");
       const follow = scrollToEnd || isAtBottom();
       const keys = entries.map(entryKey);
+      const buttons = buttonTitles(entries);
+      const element = (entry) => entryElement(entry, buttons);
       const isAppend = renderedKeys.length <= keys.length && renderedKeys.every((key, index) => key === keys[index]);
       if (isAppend) {
-        for (const entry of entries.slice(renderedKeys.length)) list.appendChild(entryElement(entry));
+        for (const entry of entries.slice(renderedKeys.length)) list.appendChild(element(entry));
       } else {
-        replaceChildren(list, entries.map(entryElement));
+        replaceChildren(list, entries.map(element));
       }
       renderedKeys = keys;
       if (follow) container.scrollTop = container.scrollHeight;
@@ -47,6 +49,28 @@ export function createTranscriptView(container, list) {
       container.setAttribute("dir", "ltr");
     },
   };
+}
+
+/** The widget's own "talk to a person" button sends this payload; the assistant's buttons carry theirs. */
+const BUTTON_PAYLOADS = Object.freeze({ "/request_human": "Talk to a person" });
+
+/** payload → title of every button the assistant offered in the conversation. */
+function buttonTitles(entries) {
+  const titles = new Map(Object.entries(BUTTON_PAYLOADS));
+  for (const entry of entries) {
+    const replies = entry.sender === Sender.BOT && entry.extra && Array.isArray(entry.extra.quick_replies) ? entry.extra.quick_replies : [];
+    for (const reply of replies) {
+      if (reply && typeof reply.payload === "string" && typeof reply.title === "string" && reply.title) titles.set(reply.payload, reply.title);
+    }
+  }
+  return titles;
+}
+
+/** What a customer's entry shows: a pressed button's title (its payload, "/request_human", means nothing to an agent). */
+function customerText(entry, buttons) {
+  const text = String(entry.text ?? "");
+  const title = text.startsWith("/") ? buttons.get(text) : null;
+  return title ? h("span", { class: "entry__button", title: text }, [`Pressed the button “${title}”`]) : text;
 }
 
 function entryKey(entry) {
@@ -66,7 +90,7 @@ function authorOf(entry) {
   return senderLabel(entry.sender);
 }
 
-function entryElement(entry) {
+function entryElement(entry, buttons) {
   const sender = KNOWN_SENDERS.has(entry.sender) ? entry.sender : Sender.SYSTEM;
   const date = toDate(entry.ts);
   const head = h("div", { class: "entry__head" }, [
@@ -83,7 +107,11 @@ function entryElement(entry) {
     head,
     h("div", { class: "entry__text", dir: "auto", lang: entry.language ? String(entry.language) : null }, [
       // The assistant's and agents' answers may use safe Markdown; everything else is shown as written.
-      MARKDOWN_SENDERS.has(sender) ? renderMarkdown(String(entry.text ?? "")) : String(entry.text ?? ""),
+      MARKDOWN_SENDERS.has(sender)
+        ? renderMarkdown(String(entry.text ?? ""))
+        : sender === Sender.CUSTOMER
+          ? customerText(entry, buttons)
+          : String(entry.text ?? ""),
     ]),
   ]);
 }

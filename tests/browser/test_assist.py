@@ -28,8 +28,12 @@ async def test_a_malay_refund_answer_is_suggested_and_one_click_puts_it_in_the_r
 ) -> None:
     await log_in(console, gateway_url, await agent_account("siti.b", "Siti"))
     await open_widget(page, gateway_url, "ms")
-    await send(page, "saya nak bercakap dengan orang")
+    await page.get_by_test_id("chip").last.click()  # the welcome's "talk to a person" quick reply
     await claim_from_queue(console, page)
+    # The agent reads what the customer did, not the button's payload.
+    pressed = console.get_by_test_id("transcript").locator('[data-testid="entry"][data-sender="customer"]').first
+    await expect(pressed).to_contain_text("Pressed the button", timeout=10_000)
+    await expect(pressed.locator(".entry__text")).not_to_contain_text("/request_human")
 
     await send(page, "duit refund saya belum masuk lagi, bila akan dapat?")
     refund_answers = RESPONSES["utter_faq/refund_status"]["ms"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from typing import Any
 
 import pytest
 from playwright.async_api import BrowserContext, Page, WebSocketRoute, expect
@@ -98,6 +99,37 @@ async def test_the_header_never_breaks_a_word(page: Page, gateway_url: str, lang
         assert laid_out["lines"] <= 2, laid_out
     if language == "hy" and width == 360:
         await page.screenshot(path=str(SCREENSHOTS / "widget-hy-phone.png"))
+
+
+@pytest.mark.parametrize("language", ["en", "hy", "fa", "ms"])
+async def test_the_served_welcome_and_its_quick_replies_start_the_chat(
+    page: Page, gateway_url: str, language: str
+) -> None:
+    await open_widget(page, gateway_url, language)
+    welcome = domain_welcome(language)
+    intro = page.get_by_test_id("intro")
+    await expect(intro.locator("strong").first).to_be_visible(timeout=10_000)  # the domain's Markdown
+    chips = page.get_by_test_id("chip")
+    await expect(chips).to_have_text([button["title"] for button in welcome["buttons"]])
+    await chips.first.click()
+    customer = page.locator('[data-testid="message"][data-sender="customer"]')
+    await expect(customer.last).to_contain_text(welcome["buttons"][0]["title"])  # the title, not the payload
+    bot = page.locator('[data-testid="message"][data-sender="bot"]')
+    await expect(bot.last).to_be_visible(timeout=20_000)
+    text = await bot.last.inner_text()
+    assert any(answer in text for answer in RESPONSES["utter_faq/order_tracking"][language]), text
+    await expect(page.get_by_test_id("chips")).to_be_hidden()
+
+
+def domain_welcome(language: str) -> dict[str, Any]:
+    from ruamel.yaml import YAML
+
+    domain = YAML(typ="safe").load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    for variation in domain["responses"]["utter_welcome"]:
+        conditions = variation.get("condition") or []
+        if next((c["value"] for c in conditions if c.get("name") == "language"), "en") == language:
+            return dict(variation)
+    raise AssertionError(f"no welcome in {language}")
 
 
 async def test_reload_brings_the_history_back(page: Page, gateway_url: str) -> None:

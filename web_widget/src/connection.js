@@ -66,6 +66,7 @@ export function createConnection(serverUrl, currentSessionId, handlers, language
   socket.on(CustomerEvent.HANDOFF_STATUS, (data) => data && handlers.handoffStatus(data));
   socket.on(CustomerEvent.TYPING, (data) => data && handlers.typing(data));
   socket.on(CustomerEvent.ERROR, (data) => handlers.error(data || {}));
+  socket.on(CustomerEvent.WELCOME, (data) => data && typeof data === "object" && handlers.welcome(data));
 
   return {
     /** Connect if not already connected or trying. */

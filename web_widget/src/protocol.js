@@ -109,3 +109,9 @@ export function parseHandoffStatus(data) {
   const wait = typeof data.estimated_wait_s === "number" && data.estimated_wait_s >= 0 ? data.estimated_wait_s : null;
   return { state, position, waitSeconds: wait, agentName: agentNameOf(data), teamAvailable: data.team_available !== false };
 }
+
+/** `welcome`: the greeting and starting quick replies, or null when it holds no text. */
+export function parseWelcome(data) {
+  const text = asString(data && data.text);
+  return text ? { text, quickReplies: parseQuickReplies(data) } : null;
+}

@@ -12,6 +12,7 @@ import {
   messageFromHistoryEntry,
   offlineTicketPayload,
   parseHandoffStatus,
+  parseWelcome,
   ratingPayload,
   userUtteredPayload,
 } from "./protocol.js";
@@ -78,6 +79,7 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
     handoffStatus,
     typing,
     error,
+    welcome: (data) => view.setWelcome(parseWelcome(data)),
   }, i18n.language);
 
   function render() {

@@ -5,6 +5,7 @@ import {
   messageFromHistoryEntry,
   offlineTicketPayload,
   parseHandoffStatus,
+  parseWelcome,
   ratingPayload,
   sessionRequestPayload,
   userUtteredPayload,
@@ -82,4 +83,15 @@ test("the server is the script's origin unless data-server names another", async
   assert.equal(serverOrigin(undefined, "https://chat.example/widget.js", "https://shop.example/p"), "https://chat.example");
   assert.equal(serverOrigin("https://gw.example:8443/x", "https://cdn.example/widget.js", "https://shop.example/"), "https://gw.example:8443");
   assert.equal(serverOrigin("", "", "https://shop.example/p"), "https://shop.example");
+});
+
+test("welcome: the greeting with its starting quick replies, or nothing", () => {
+  const welcome = parseWelcome({
+    text: "Hi! **How can I help?**",
+    quick_replies: [{ title: "Where is my order?", payload: "Where is my order?" }, { title: "", payload: "/x" }, "junk"],
+    language: "en",
+  });
+  assert.deepEqual(welcome, { text: "Hi! **How can I help?**", quickReplies: [{ title: "Where is my order?", payload: "Where is my order?" }] });
+  assert.equal(parseWelcome({ quick_replies: [] }), null);
+  assert.equal(parseWelcome(null), null);
 });

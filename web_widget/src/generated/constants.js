@@ -13,7 +13,8 @@ export const CustomerEvent = Object.freeze({
   "MESSAGE_ACK": "message_ack",
   "TYPING": "typing",
   "HISTORY": "history",
-  "ERROR": "error_message"
+  "ERROR": "error_message",
+  "WELCOME": "welcome"
 });
 
 export const HandoffState = Object.freeze({

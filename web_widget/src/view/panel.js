@@ -4,6 +4,7 @@
 // customer does; it holds no conversation state of its own.
 
 import { h, icon, replaceChildren } from "./dom.js";
+import { renderMarkdown } from "./markdown.js";
 import { createMessageList, lastQuickReplies, renderChips } from "./messages.js";
 import { createOfflineForm } from "./offline.js";
 import { renderRatingForm } from "./rating.js";
@@ -102,7 +103,12 @@ export function createView(shadowRoot, { i18n, title, position }, actions) {
     h("span", { class: "dots", "aria-hidden": "true" }, [h("span"), h("span"), h("span")]),
     typingText,
   ]);
-  const scroller = h("div", { class: "scroll" }, [h("p", { class: "intro", dir: "auto" }, [i18n.t("intro")]), list, chips, typing]);
+  // The greeting: the widget's own until the server sends the served model's welcome.
+  const intro = h("div", { class: "intro", dir: "auto", "data-testid": "intro" }, [h("p", {}, [i18n.t("intro")])]);
+  /** The welcome's starting quick replies, offered while the chat is empty. */
+  let welcomeReplies = [];
+  let shownMessages = [];
+  const scroller = h("div", { class: "scroll" }, [intro, list, chips, typing]);
   const rating = h("div", { class: "rating-slot", "data-testid": "rating", hidden: true });
   const offlineSlot = h("div", { class: "offline-slot", hidden: true });
 
@@ -221,9 +227,18 @@ export function createView(shadowRoot, { i18n, title, position }, actions) {
     },
     renderMessages(ordered) {
       const stick = isNearBottom() || (ordered.length && ordered[ordered.length - 1].sender === Sender.CUSTOMER);
+      shownMessages = ordered;
       messages.render(ordered);
-      renderChips(chips, lastQuickReplies(ordered), (reply) => actions.choose(reply));
+      const replies = ordered.length ? lastQuickReplies(ordered) : welcomeReplies;
+      renderChips(chips, replies, (reply) => actions.choose(reply));
       if (stick) scrollToBottom();
+    },
+    /** The served model's greeting (`parseWelcome`'s), in safe Markdown, with its quick replies. */
+    setWelcome(welcome) {
+      if (!welcome) return;
+      replaceChildren(intro, [renderMarkdown(welcome.text)]);
+      welcomeReplies = welcome.quickReplies;
+      this.renderMessages(shownMessages);
     },
     setConnectionLost(lost) {
       connectionBanner.textContent = lost ? i18n.t("connection_lost") : "";

@@ -91,6 +91,9 @@ button:disabled, button[aria-disabled="true"] { cursor: default; opacity: .6; }
 
 .scroll { flex: 1; overflow-y: auto; padding: 12px; overscroll-behavior: contain; }
 .intro { margin: 0 0 12px; padding: 10px 12px; border-radius: 12px; background: var(--bot-bubble); color: var(--text); font-size: 14px; }
+.intro p { margin: 0; }
+.intro p + p, .intro p + ul, .intro ul + p { margin-top: 6px; }
+.intro ul, .intro ol { margin: 4px 0 0; padding-inline-start: 20px; }
 .messages { display: flex; flex-direction: column; gap: 10px; }
 
 .msg { display: flex; flex-direction: column; max-width: 85%; align-self: flex-start; }
