@@ -9,7 +9,7 @@ export RASA_TELEMETRY_ENABLED := false
 .PHONY: run test setup system python widget lint typecheck validate evaluate evaluate-test evaluate-assist train bench clean
 
 run: setup
-	.venv/bin/python -m bot.supervisor
+	@.venv/bin/python -m bot.supervisor
 
 test: setup lint typecheck train
 	cd web_widget && npm test --silent
@@ -20,30 +20,35 @@ setup: system python widget
 python: .venv/.stamp .venv-rasa/.stamp
 
 $(UV):
-	$(PYTHON) -m venv .tools
-	.tools/bin/pip install --quiet uv==0.13.8
+	@echo "==> setup: uv (the Python installer), into .tools/"
+	@$(PYTHON) -m venv .tools
+	@.tools/bin/pip install --quiet uv==0.13.8
 
 # Gateway, handoff and tests: current aiohttp/python-socketio/redis-py.
 .venv/.stamp: requirements/app.lock | $(UV)
-	[ -x .venv/bin/python ] || $(UV) venv --quiet --python $(PYTHON) .venv
-	$(UV) pip sync --quiet --python .venv/bin/python requirements/app.lock
-	touch $@
+	@echo "==> setup: gateway and test environment .venv/ from requirements/app.lock"
+	@[ -x .venv/bin/python ] || $(UV) venv --quiet --python $(PYTHON) .venv
+	@$(UV) pip sync --quiet --python .venv/bin/python requirements/app.lock
+	@touch $@
 
 # Rasa 3.6.21 and the action server, with the Python 3.11 pins of DESIGN.md.
 .venv-rasa/.stamp: requirements/rasa.lock | $(UV)
-	[ -x .venv-rasa/bin/python ] || $(UV) venv --quiet --python $(PYTHON) .venv-rasa
-	$(UV) pip sync --quiet --python .venv-rasa/bin/python requirements/rasa.lock
-	touch $@
+	@echo "==> setup: Rasa 3.6 environment .venv-rasa/ from requirements/rasa.lock (about 200 packages; a few minutes the first time)"
+	@[ -x .venv-rasa/bin/python ] || $(UV) venv --quiet --python $(PYTHON) .venv-rasa
+	@$(UV) pip sync --quiet --python .venv-rasa/bin/python requirements/rasa.lock
+	@touch $@
 
 # Debian packages: redis-server (private Redis), chromium (browser tests), fonts
 # for Armenian and Persian. Installed only when missing.
 system:
+	@echo "==> setup: Debian packages (redis-server, chromium, Noto fonts), when missing"
 	@scripts/install-system-packages.sh
 
 widget: web_widget/dist/widget.js
 
 web_widget/dist/widget.js: web_widget/package-lock.json $(wildcard web_widget/src/*.js web_widget/src/*/*.js web_widget/src/locales/*.json web_widget/build.mjs)
-	cd web_widget && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+	@echo "==> setup: the widget (npm ci, then esbuild into web_widget/dist/)"
+	@cd web_widget && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 
 # ruff, then the import rules of .importlinter (which package may import which).
 lint: .venv/.stamp
@@ -77,5 +82,6 @@ clean:
 	rm -rf .venv .venv-rasa .tools web_widget/node_modules web_widget/dist var
 
 bench: setup train
+	.venv/bin/python -m benchmarks.bench_channels
 	.venv/bin/python -m benchmarks.bench_gateway
 	.venv/bin/python -m benchmarks.bench_login_burst

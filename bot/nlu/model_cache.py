@@ -113,8 +113,13 @@ def training_lock(models_dir: Path) -> IO[str]:
     return open(models_dir / ".train.lock", "w")
 
 
-def ensure_model(models_dir: Path, root: Path = PROJECT_ROOT, data: str | Path = "data") -> Path:
-    """The cached model for the current inputs, training it first if needed."""
+def ensure_model(
+    models_dir: Path, root: Path = PROJECT_ROOT, data: str | Path = "data", log_path: Path | None = None
+) -> Path:
+    """The cached model for the current inputs, training it first if needed.
+
+    ``log_path``: where Rasa's training output goes (None: this process's own output).
+    """
     model, command = training_plan(models_dir, root, data)
     with training_lock(models_dir) as lock:
         # One training at a time: `make run`, the tests and the trainer page may start together.
@@ -122,8 +127,16 @@ def ensure_model(models_dir: Path, root: Path = PROJECT_ROOT, data: str | Path =
         if model.exists():
             log.info("model cached", extra={"fields": {"model": model.name}})
             return model
-        print(f"Training the assistant ({model.name}); this takes a few minutes...", file=sys.stderr, flush=True)
-        result = subprocess.run(command, cwd=root, env=rasa_environment(), check=False)
+        where = f"; its output goes to {log_path}" if log_path else ""
+        print(f"Training the assistant ({model.name}); this takes a few minutes{where}", file=sys.stderr, flush=True)
+        if log_path is not None:
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            with log_path.open("ab") as output:
+                result = subprocess.run(
+                    command, cwd=root, env=rasa_environment(), check=False, stdout=output, stderr=subprocess.STDOUT
+                )
+        else:
+            result = subprocess.run(command, cwd=root, env=rasa_environment(), check=False)
         if result.returncode != 0 or not model.exists():
             raise TrainingFailed(f"rasa train exited with {result.returncode}")
     return model

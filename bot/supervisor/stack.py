@@ -38,6 +38,7 @@ from bot.core.logs import configure_logging
 from bot.core.paths import PROJECT_ROOT, RASA_VENV
 from bot.core.settings import Settings, fill_missing_secrets, get_settings
 from bot.nlu.model_cache import ensure_model, rasa_environment, read_serving, record_serving, training_plan
+from bot.supervisor.progress import Report, last_error, print_report, watch_training
 
 log = logging.getLogger(__name__)
 
@@ -118,11 +119,13 @@ def rasa_redis_environment(redis_url: str) -> dict[str, str]:
 class Stack:
     """Redis, action server, Rasa and gateway, started in order and stopped together."""
 
-    def __init__(self, settings: Settings, log_dir: Path | None = None) -> None:
+    def __init__(self, settings: Settings, log_dir: Path | None = None, report: Report | None = None) -> None:
         # Sessions survive a restart: the signing key is kept under VAR_DIR.
         fill_missing_secrets(settings, settings.var_dir / "session-secret")
         self.settings = settings
         self.log_dir = log_dir
+        #: Plain lines for whoever ran `make run` (progress.py); the tests' stacks say nothing.
+        self.report: Report = report or (lambda line: None)
         self.children: dict[str, Child] = {}
         self.model: Path | None = None
 
@@ -140,15 +143,26 @@ class Stack:
         env.update({"RASA_URL": s.resolved_rasa_url, "ACTION_SERVER_URL": s.resolved_action_server_url})
         return env
 
+    def _log_note(self, name: str) -> str:
+        return f" (log: {self.log_dir / f'{name}.log'})" if self.log_dir else ""
+
     async def start(self) -> None:
         """Start every part and wait until the gateway reports ready."""
         s = self.settings
+        started = time.monotonic()
         if not s.redis_url:
+            note = self._log_note("redis")
+            self.report(f"• Redis: starting a private redis-server on 127.0.0.1:{s.private_redis_port}{note}")
             await self._start_private_redis()
+        else:
+            where = urlsplit(s.redis_url)
+            self.report(f"• Redis: {where.hostname}:{where.port or 6379}{where.path or '/0'} (REDIS_URL)")
         await self._wait_for_redis()
-        self.model = await asyncio.to_thread(self.model_at_start)
+        self.model = await self._model_with_progress()
+        self.report(f"• Model: {self.model.name}")
         rasa_bin = str(RASA_VENV / "bin" / "rasa")
         actions_env = rasa_environment({"SANIC_HOST": "127.0.0.1"})
+        self.report(f"• Action server: 127.0.0.1:{s.action_port}{self._log_note('actions')}")
         await self._child(
             "actions", [rasa_bin, "run", "actions", "--actions", "actions", "--port", str(s.action_port)], actions_env
         ).start()
@@ -160,9 +174,24 @@ class Stack:
             "--port", str(s.rasa_port), "--model", str(self.model), "--credentials", "credentials.yml",
             "--endpoints", "endpoints.yml",
         ]  # fmt: skip
+        self.report(f"• Rasa: 127.0.0.1:{s.rasa_port}, loading the model{self._log_note('rasa')}")
         await self._child("rasa", rasa_command, rasa_env).start()
+        self.report(f"• Gateway: {s.gateway_host}:{s.gateway_port}{self._log_note('gateway')}")
         await self._child("gateway", [sys.executable, "-m", "bot.gateway"], self.gateway_environment()).start()
         await self.wait_until_ready()
+        self.report(f"• Ready in {time.monotonic() - started:.0f} s")
+
+    async def _model_with_progress(self) -> Path:
+        """:meth:`model_at_start`, off the event loop, saying how a training goes while it runs."""
+        log_path = self.log_dir / "train.log" if self.log_dir else None
+        watcher = None
+        if log_path is not None:
+            watcher = asyncio.create_task(watch_training(log_path, self.report, time.monotonic()))
+        try:
+            return await asyncio.to_thread(self.model_at_start, log_path)
+        finally:
+            if watcher is not None:
+                watcher.cancel()
 
     async def _start_private_redis(self) -> None:
         s = self.settings
@@ -215,6 +244,12 @@ class Stack:
                 if not child.running and not stop.is_set():
                     delay = min(2.0**child.restarts, MAX_RESTART_DELAY_S)
                     log.warning("child exited; restarting", extra={"fields": {"child": child.name, "in_s": delay}})
+                    code = child.process.returncode if child.process else None
+                    error = last_error(child.log_path)
+                    self.report(
+                        f"! {child.name} exited (code {code}); restarting in {delay:.0f} s"
+                        + (f". Last error in its log: {error}" if error else "")
+                    )
                     child.restarts += 1
                     await asyncio.sleep(delay)
                     if child.name == "rasa":
@@ -223,7 +258,7 @@ class Stack:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 1.0)
 
-    def model_at_start(self) -> Path:
+    def model_at_start(self, log_path: Path | None = None) -> Path:
         """The recorded model in service if nothing changed since it was decided on, else the inputs' model.
 
         The inputs' model is trained first if needed (:func:`ensure_model`); if it
@@ -233,7 +268,7 @@ class Stack:
         s = self.settings
         record = read_serving(s.models_dir, s.training_data_dir)
         if not record.current:
-            return ensure_model(s.models_dir, PROJECT_ROOT, s.training_data_dir)
+            return ensure_model(s.models_dir, PROJECT_ROOT, s.training_data_dir, log_path)
         planned, _ = training_plan(s.models_dir, PROJECT_ROOT, s.training_data_dir)
         recorded = s.models_dir / record.current
         fields = {"model": record.current, "inputs_model": planned.name}
@@ -242,7 +277,7 @@ class Stack:
             return recorded
         why = "its file is gone" if not recorded.is_file() else "the training inputs changed since it was decided on"
         log.warning(f"the recorded model is set aside: {why}; serving the inputs' model", extra={"fields": fields})
-        model = ensure_model(s.models_dir, PROJECT_ROOT, s.training_data_dir)
+        model = ensure_model(s.models_dir, PROJECT_ROOT, s.training_data_dir, log_path)
         try:
             record_serving(s.models_dir, s.training_data_dir, model.name, decided_for=model.name)
         except OSError:
@@ -301,8 +336,11 @@ def production_warnings(settings: Settings) -> list[str]:
 
 async def run() -> None:
     settings = get_settings()
-    configure_logging(settings.log_level)
-    stack = Stack(settings)
+    log_dir = settings.var_dir / "logs"
+    # The supervisor's own records go to its log too; the terminal gets plain lines (progress.py).
+    configure_logging(settings.log_level, log_dir / "supervisor.log")
+    print_report(f"Starting Demo Shop support; every process logs to {log_dir}/")
+    stack = Stack(settings, log_dir=log_dir, report=print_report)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -312,7 +350,9 @@ async def run() -> None:
         print_urls(settings)
         await stack.supervise(stop)
     finally:
+        print_report("Stopping…")
         await stack.stop()
+        print_report("Stopped.")
 
 
 def main() -> None:

@@ -215,13 +215,16 @@ class RawSocket:
         return raw
 
     async def frame(self, timeout_s: float = 10.0) -> str:
-        """The next text frame that is not an engine.io ping (answered); "" when the socket closed."""
+        """The next text frame that is not an engine.io ping (answered) or the greeting
+        every new session gets (``welcome``); "" when the socket closed."""
         while True:
             message = await self.ws.receive(timeout=timeout_s)
             if message.type is not aiohttp.WSMsgType.TEXT:
                 return ""
             if message.data == "2":
                 await self.ws.send_str("3")
+                continue
+            if str(message.data).startswith('42["welcome"'):
                 continue
             return str(message.data)
 
