@@ -55,6 +55,10 @@ class Settings(BaseSettings):
         "", description="Rasa server URL. Empty: http://127.0.0.1:RASA_PORT, started by the supervisor."
     )
     rasa_token: str = Field("", description="Token of Rasa's HTTP API. Empty: a random one per start.")
+    rasa_turns_in_flight: int = Field(
+        4,
+        description="Customer turns one gateway process sends to Rasa at once; the rest wait, first come first served.",
+    )
     rasa_timeout_s: float = Field(
         10.0, description="Seconds to wait for the assistant before apologising and handing off."
     )

@@ -87,7 +87,9 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     # Language detection's classifier is built from the training data once, here, not on a customer's turn.
     await asyncio.to_thread(romanized_classifier)
     http = aiohttp.ClientSession()
-    rasa = RasaClient(http, settings.resolved_rasa_url, settings.rasa_token, settings.rasa_timeout_s)
+    rasa = RasaClient(
+        http, settings.resolved_rasa_url, settings.rasa_token, settings.rasa_timeout_s, settings.rasa_turns_in_flight
+    )
     app[REDIS] = redis
     app[HTTP] = http
     app[RASA] = rasa

@@ -20,10 +20,16 @@ class FakeRasa:
         self.delay_s = 0.0
         self.received: list[dict[str, Any]] = []
         self.tokens: list[str | None] = []
+        self.in_flight = self.most_in_flight = 0
 
     async def webhook(self, request: web.Request) -> web.Response:
         self.received.append(await request.json())
-        await asyncio.sleep(self.delay_s)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.delay_s)
+        finally:
+            self.in_flight -= 1
         if self.webhook_status != 200:
             return web.Response(status=self.webhook_status, text="boom")
         return web.json_response([{"recipient_id": "c1", "text": "hi"}, "not a reply"])
@@ -68,6 +74,16 @@ async def test_an_error_or_a_slow_answer_is_assistant_unavailable(rasa: tuple[Fa
     fake.webhook_status, fake.delay_s = 200, 2.0
     with pytest.raises(AssistantUnavailable, match="Timeout"):
         await client.send_message("c1", "hi", {})
+
+
+async def test_turns_go_to_rasa_a_few_at_a_time_first_come_first_served(rasa: tuple[FakeRasa, RasaClient]) -> None:
+    fake, client = rasa
+    fake.delay_s = 0.05
+    client._turns = asyncio.Semaphore(2)
+    sends = [asyncio.create_task(client.send_message(f"c{i}", "hi", {})) for i in range(8)]
+    await asyncio.gather(*sends)
+    assert fake.most_in_flight == 2
+    assert [body["sender"] for body in fake.received] == [f"c{i}" for i in range(8)]
 
 
 async def test_guesses_use_the_token_and_name_faq_by_its_key(rasa: tuple[FakeRasa, RasaClient]) -> None:
