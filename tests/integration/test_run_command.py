@@ -18,7 +18,8 @@ from bot.core.paths import MODELS_DIR, PROJECT_ROOT
 from bot.nlu.model_cache import ensure_model
 from tests.helpers import free_port
 
-READY_LINE = "Demo Shop support is running."
+#: The last line of the URLs printed once everything is ready.
+READY_LINE = "Press Ctrl-C to stop."
 
 
 async def read_until(stream: asyncio.StreamReader, seen: list[str], wanted: str, timeout_s: float) -> None:
