@@ -204,10 +204,12 @@ class Dialogue:
         for reply in replies:
             signal = parse_handoff_signal(reply.get("custom"))
             if signal is not None:
+                if outcome.handoff is None:
+                    # The response and the action both carry the signal: one turn, one record.
+                    log.info("handoff signalled", extra=log_fields(**fields, reason=signal.reason.value))
                 outcome.handoff = signal
                 outcome.intents = signal.intents or outcome.intents
                 outcome.low_confidence |= signal.reason is HandoffReason.LOW_CONFIDENCE
-                log.info("handoff signalled", extra=log_fields(**fields, reason=signal.reason.value))
                 continue
             guesses = parse_low_confidence(reply.get("custom"))
             if guesses is not None:

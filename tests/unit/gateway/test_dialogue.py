@@ -1,5 +1,7 @@
 """The dialogue core over a real Redis, with Rasa replaced by a scripted fake."""
 
+import logging
+
 import pytest
 from redis.asyncio import Redis
 
@@ -56,6 +58,18 @@ async def test_handoff_payload_is_recorded_and_not_shown(redis_client: Redis) ->
     assert [r.text for r in outcome.replies] == ["Connecting you"]
     conversation = await dialogue.store.get(cid)
     assert conversation is not None and conversation.state is ConversationState.QUEUED
+
+
+async def test_a_handoff_signalled_twice_in_one_turn_is_logged_once(
+    redis_client: Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    signal = HandoffSignal.for_reason(HandoffReason.CUSTOMER_REQUEST)
+    # The response and the action both carry it (domain.yml and actions/).
+    rasa = ScriptedRasa([{"text": "Connecting you", "custom": signal.to_payload()}, {"custom": signal.to_payload()}])
+    dialogue, cid = await open_dialogue(redis_client, rasa)
+    with caplog.at_level(logging.INFO, logger="bot.gateway.dialogue"):
+        await dialogue.handle_customer_message(cid, message("I want a person"))
+    assert [record.getMessage() for record in caplog.records].count("handoff signalled") == 1
 
 
 async def test_messages_while_waiting_for_a_person_are_kept_not_sent_to_rasa(redis_client: Redis) -> None:
