@@ -12,6 +12,7 @@ from typing import Any
 import redis
 
 from bot.core.settings import Settings
+from bot.nlu.training_data import Example
 from bot.supervisor.stack import Stack, redis_server_binary
 
 
@@ -129,22 +130,42 @@ class CustomerClient:
         await self.sio.disconnect()
 
 
-def domain_responses() -> dict[str, dict[str, list[str]]]:
-    """domain.yml's responses: name -> language -> texts (English is the unconditioned variation)."""
+def domain() -> dict[str, Any]:
+    """domain.yml as the served model's ``GET /domain`` gives it (the same keys and shapes)."""
     from ruamel.yaml import YAML
 
     from bot.core.paths import PROJECT_ROOT
 
-    domain = YAML(typ="safe").load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = YAML(typ="safe").load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return loaded
+
+
+def domain_responses() -> dict[str, dict[str, list[str]]]:
+    """domain.yml's responses: name -> language -> texts (English is the unconditioned variation)."""
+    from bot.nlu.responses import variation_language
+
     result: dict[str, dict[str, list[str]]] = {}
-    for name, variations in domain["responses"].items():
+    for name, variations in domain()["responses"].items():
         by_language: dict[str, list[str]] = {}
         for variation in variations:
-            conditions = variation.get("condition") or []
-            language = next((c["value"] for c in conditions if c.get("name") == "language"), "en")
-            by_language.setdefault(language, []).append(variation["text"])
+            language = variation_language(variation)
+            if language is not None:
+                by_language.setdefault(language, []).append(variation["text"])
         result[name] = by_language
     return result
+
+
+def held_out_examples(language: str, *, latin: bool = True) -> list[Example]:
+    """The held-out test set of ``language`` (``tests/data/nlu_test/<lang>.yml``, and ``latin/<lang>.yml``)."""
+    from bot.core.paths import PROJECT_ROOT
+    from bot.nlu.training_data import Problem, read_nlu_file
+
+    held_out = PROJECT_ROOT / "tests" / "data" / "nlu_test"
+    paths = [held_out / f"{language}.yml", *([held_out / "latin" / f"{language}.yml"] if latin else [])]
+    problems: list[Problem] = []
+    examples = [example for path in paths if path.is_file() for example in read_nlu_file(path, language, problems)]
+    assert problems == [], problems
+    return examples
 
 
 class GatewayProcess:

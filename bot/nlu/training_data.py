@@ -55,6 +55,7 @@ __all__ = [
     "example_key",
     "known_labels",
     "load_nlu_data",
+    "read_nlu_file",
     "read_yaml_document",
 ]
 
@@ -246,17 +247,25 @@ def _block_examples(block: CommentedMap, language: str, path: Path, problems: li
         yield Example(language, label, text, path, line)
 
 
+def read_nlu_file(path: Path, language: str, problems: list[Problem]) -> list[Example]:
+    """Every example of one NLU file in ``language``; what does not read is added to ``problems``."""
+    document, problem = read_yaml_document(path)
+    if problem is not None:
+        problems.append(problem)
+    return [
+        example
+        for block in _intent_blocks(document, path, problems)
+        for example in _block_examples(block, language, path, problems)
+    ]
+
+
 def load_nlu_data(nlu_dir: Path) -> NluData:
     """Every example of ``nlu_dir/<lang>/*.yml``; files that do not read become problems."""
     languages = sorted(p.name for p in nlu_dir.iterdir() if p.is_dir()) if nlu_dir.is_dir() else []
     data = NluData(nlu_dir, languages)
     for language in languages:
         for path in _language_files(nlu_dir, language):
-            document, problem = read_yaml_document(path)
-            if problem is not None:
-                data.problems.append(problem)
-            for block in _intent_blocks(document, path, data.problems):
-                data.examples.extend(_block_examples(block, language, path, data.problems))
+            data.examples.extend(read_nlu_file(path, language, data.problems))
     return data
 
 

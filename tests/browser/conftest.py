@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 import pytest_asyncio
@@ -51,13 +52,27 @@ async def page(context: BrowserContext) -> AsyncIterator[Page]:
     assert errors == [], f"uncaught errors in the page: {errors}"
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def console(browser: Browser) -> AsyncIterator[Page]:
-    """A second browser window, for the agent (the customer has ``page``)."""
-    context = await browser.new_context(viewport={"width": 1280, "height": 800})
-    opened = await context.new_page()
+@contextlib.asynccontextmanager
+async def window(
+    browser: Browser, width: int, height: int, prepare: Callable[[BrowserContext], Awaitable[None]] | None = None
+) -> AsyncIterator[Page]:
+    """A browser window of its own (cookies, storage, permissions); an uncaught error in its page fails the test.
+
+    ``prepare``: what to set on the window before its page opens (permissions, init scripts).
+    """
+    created = await browser.new_context(viewport={"width": width, "height": height})
+    if prepare is not None:
+        await prepare(created)
+    opened = await created.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
     yield opened
-    await context.close()
-    assert errors == [], f"uncaught errors in the console: {errors}"
+    await created.close()
+    assert errors == [], f"uncaught errors in the page: {errors}"
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def console(browser: Browser) -> AsyncIterator[Page]:
+    """A second browser window, for the agent (the customer has ``page``)."""
+    async with window(browser, 1280, 800) as opened:
+        yield opened

@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest_asyncio
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, expect
 
+from tests.browser.conftest import window
 from tests.browser.test_console import CreateAgent, log_in
 from tests.browser.test_widget import open_widget, send, stored_conversation_id
 
@@ -34,20 +35,18 @@ AudioContext.prototype.createOscillator = function () {
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def alerting_console(browser: Browser, gateway_url: str) -> AsyncIterator[Page]:
-    context = await browser.new_context(viewport={"width": 1280, "height": 800})
-    await context.grant_permissions(["notifications"], origin=gateway_url)
-    await context.add_init_script(COUNT_ALERTS)
-    page = await context.new_page()
-    yield page
-    await context.close()
+    async def allow_and_count(context: BrowserContext) -> None:
+        await context.grant_permissions(["notifications"], origin=gateway_url)
+        await context.add_init_script(COUNT_ALERTS)
+
+    async with window(browser, 1280, 800, allow_and_count) as page:
+        yield page
 
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def second_customer(browser: Browser) -> AsyncIterator[Page]:
-    context = await browser.new_context()
-    page = await context.new_page()
-    yield page
-    await context.close()
+    async with window(browser, 1280, 720) as page:
+        yield page
 
 
 async def alerts_of(console: Page) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from bot.core.agent_protocol import AgentRole
 from bot.core.paths import PROJECT_ROOT
 from bot.staff.accounts import AgentDirectory
 from bot.supervisor.stack import Stack
+from tests.browser.conftest import window
 from tests.conftest import AGENT_PASSWORD
 from tests.helpers import AgentClient, CustomerClient
 from tests.integration.test_analytics import forget_analytics, simulate_day
@@ -42,13 +43,8 @@ async def sign_in(page: Page, url: str, username: str) -> None:
 @pytest_asyncio.fixture(loop_scope="session")
 async def page(browser: Browser) -> AsyncIterator[Page]:
     """A wide window: the dashboard's screenshot shows every tile in one row."""
-    context = await browser.new_context(viewport={"width": 1400, "height": 900})
-    opened = await context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    yield opened
-    await context.close()
-    assert errors == [], f"uncaught errors in the page: {errors}"
+    async with window(browser, 1400, 900) as opened:
+        yield opened
 
 
 async def test_a_supervisor_sees_the_days_figures(

@@ -5,16 +5,17 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from typing import Any
 
 import pytest
 from playwright.async_api import BrowserContext, Page, WebSocketRoute, expect
 from redis.asyncio import Redis
 
 from bot.core import keys
+from bot.core.languages import Language
 from bot.core.paths import PROJECT_ROOT
 from bot.gateway.sessions import conversation_id_of
-from tests.helpers import domain_responses
+from bot.nlu.responses import first_variation
+from tests.helpers import domain, domain_responses
 
 RESPONSES = domain_responses()
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
@@ -103,10 +104,11 @@ async def test_the_header_never_breaks_a_word(page: Page, gateway_url: str, lang
 
 @pytest.mark.parametrize("language", ["en", "hy", "fa", "ms"])
 async def test_the_served_welcome_and_its_quick_replies_start_the_chat(
-    page: Page, gateway_url: str, language: str
+    page: Page, gateway_url: str, language: Language
 ) -> None:
     await open_widget(page, gateway_url, language)
-    welcome = domain_welcome(language)
+    welcome = first_variation(domain(), "utter_welcome", language)
+    assert welcome is not None, f"no welcome in {language}"
     intro = page.get_by_test_id("intro")
     await expect(intro.locator("strong").first).to_be_visible(timeout=10_000)  # the domain's Markdown
     chips = page.get_by_test_id("chip")
@@ -119,17 +121,6 @@ async def test_the_served_welcome_and_its_quick_replies_start_the_chat(
     text = await bot.last.inner_text()
     assert any(answer in text for answer in RESPONSES["utter_faq/order_tracking"][language]), text
     await expect(page.get_by_test_id("chips")).to_be_hidden()
-
-
-def domain_welcome(language: str) -> dict[str, Any]:
-    from ruamel.yaml import YAML
-
-    domain = YAML(typ="safe").load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
-    for variation in domain["responses"]["utter_welcome"]:
-        conditions = variation.get("condition") or []
-        if next((c["value"] for c in conditions if c.get("name") == "language"), "en") == language:
-            return dict(variation)
-    raise AssertionError(f"no welcome in {language}")
 
 
 async def test_reload_brings_the_history_back(page: Page, gateway_url: str) -> None:

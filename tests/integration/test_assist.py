@@ -10,19 +10,17 @@ import statistics
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
 from bot.core.languages import LANGUAGES, Language
-from bot.core.paths import PROJECT_ROOT
 from bot.nlu.rasa_client import RasaClient
 from bot.supervisor.stack import Stack
 from handoff.canned import signed_canned_answers
 from handoff.suggestions import AnswerBook, SuggestionSource, rank_suggestions
-from tests.helpers import AgentClient, CustomerClient, domain_responses, low_confidence_texts
+from tests.helpers import AgentClient, CustomerClient, domain_responses, held_out_examples, low_confidence_texts
 
 MakeAgent = Callable[..., Awaitable[AgentClient]]
 MALAY_QUESTIONS = [
@@ -33,7 +31,6 @@ MALAY_QUESTIONS = [
     "pukul berapa korang buka",
 ]
 RESPONSES = domain_responses()
-NLU_TEST_DIR = PROJECT_ROOT / "tests" / "data" / "nlu_test"
 #: The goal of issue 13: the right answer among the three suggestions this often, per language.
 GOAL = 0.85
 
@@ -121,18 +118,6 @@ async def test_a_stranger_gets_no_summary(customer: CustomerClient, make_agent: 
 
 
 # --- how often the right answer is among the three -----------------------------------
-def held_out_messages(language: Language) -> list[tuple[str, str]]:
-    """(text, intent) of the held-out test set (never in the training data) of ``language``."""
-    from ruamel.yaml import YAML
-
-    data = YAML(typ="safe").load(Path(NLU_TEST_DIR / f"{language}.yml").read_text(encoding="utf-8"))
-    pairs: list[tuple[str, str]] = []
-    for block in data["nlu"]:
-        examples = [line[2:].strip() for line in str(block.get("examples", "")).splitlines() if line.startswith("- ")]
-        pairs.extend((text, str(block["intent"])) for text in examples)
-    return pairs
-
-
 def right_answers(intent: str, language: Language) -> set[str]:
     """What an agent should send for a message of ``intent``: the FAQ answer, or the canned answers for it."""
     if intent.startswith("faq/"):
@@ -152,7 +137,8 @@ async def test_the_right_answer_is_among_three_suggestions(stack: Stack) -> None
             totals: Counter[str] = Counter()
             first: list[bool] = []
             took_ms = []
-            for text, intent in held_out_messages(language):
+            for held in held_out_examples(language, latin=False):
+                text, intent = held.text, held.label
                 expected = right_answers(intent, language)
                 if not expected:
                     continue  # no reply an agent would send (out of scope, asking for a person…)
@@ -185,6 +171,6 @@ async def test_the_right_answer_is_among_three_suggestions(stack: Stack) -> None
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_faq_answer_and_canned_answer_exists_in_each_language(language: Language) -> None:
-    intents = {intent for _, intent in held_out_messages(language)}
+    intents = {held.label for held in held_out_examples(language, latin=False)}
     assert all(right_answers(intent, language) for intent in intents if intent.startswith("faq/")), language
     assert right_answers("complain", language) and right_answers("greet", language)

@@ -14,6 +14,7 @@ from bot.core.paths import PROJECT_ROOT
 from bot.nlu.training_data import example_key, known_labels, load_nlu_data
 from bot.nlu.validate import check_domain, check_nlu_data
 from handoff.canned import CANNED_DIR
+from tests.helpers import held_out_examples
 
 WIDGET_LOCALES = PROJECT_ROOT / "web_widget" / "src" / "locales"
 
@@ -44,22 +45,11 @@ def test_every_label_has_enough_examples_in_every_language() -> None:
     assert [str(problem) for problem in check_nlu_data(data)] == []
 
 
-def held_out_texts(language: str) -> list[str]:
-    held_out = PROJECT_ROOT / "tests" / "data" / "nlu_test"
-    texts = []
-    for path in (held_out / f"{language}.yml", held_out / "latin" / f"{language}.yml"):
-        if not path.is_file():
-            continue
-        for block in YAML(typ="safe").load(path.read_text(encoding="utf-8"))["nlu"]:
-            texts += [line[2:] for line in str(block["examples"]).splitlines() if line.startswith("- ")]
-    return texts
-
-
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
 def test_no_held_out_example_is_in_the_training_data(language: str) -> None:
     """The held-out sets measure messages nobody trained on: an overlap would flatter the model."""
     trained = {example_key(example.text) for example in load_nlu_data(PROJECT_ROOT / "data" / "nlu").examples}
-    assert [text for text in held_out_texts(language) if example_key(text) in trained] == []
+    assert [held.text for held in held_out_examples(language) if example_key(held.text) in trained] == []
 
 
 def test_every_response_has_a_variation_per_language_and_the_slot_lists_them() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.customer_protocol import welcome_payload
-from bot.core.paths import PROJECT_ROOT
 from bot.nlu import responses
 from bot.nlu.responses import ServedDomain, first_variation, variation_language
 from tests.fakes import ScriptedAssistant
+from tests.helpers import domain
 
 WELCOME = {
     "responses": {
@@ -40,11 +40,8 @@ def test_the_welcome_payload_carries_text_and_quick_replies() -> None:
 
 
 def test_the_domain_has_a_welcome_with_quick_replies_in_every_language() -> None:
-    from ruamel.yaml import YAML
-
-    domain: dict[str, Any] = YAML(typ="safe").load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
     for language in ("en", "hy", "fa", "ms"):
-        variation = first_variation(domain, "utter_welcome", language)
+        variation = first_variation(domain(), "utter_welcome", language)
         assert variation is not None and variation["text"], language
         assert {"title": variation["buttons"][-1]["title"], "payload": "/request_human"} == variation["buttons"][-1]
 
