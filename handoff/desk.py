@@ -217,6 +217,8 @@ class AgentDesk(UsesHandoffParts):
                 "reason": conversation.handoff_reason,
                 "intents": conversation.handoff_intents,
                 "pages": await self.store.pages(conversation_id),
+                "customer": conversation.customer.to_public() if conversation.customer is not None else None,
+                "attributes": conversation.attributes,
                 "previous_conversations": await self.queue.episodes(conversation_id),
             },
             "suggestions": await self.assist.latest(conversation_id) if self.assist is not None else None,

@@ -175,7 +175,8 @@ class HandoffService(UsesHandoffParts):
         if conversation is None:
             return False
         try:
-            ticket = await self.tickets.add(conversation_id, address, text, conversation.language)
+            language, customer = conversation.language, conversation.customer
+            ticket = await self.tickets.add(conversation_id, address, text, language, customer)
         except TooManyTickets:
             log.warning("offline ticket refused: too many", extra=log_fields(conversation=conversation_id))
             return False

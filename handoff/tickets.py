@@ -9,21 +9,20 @@ customers' tickets out of the list.
 from __future__ import annotations
 
 import json
-import re
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Final
 
 from redis.asyncio import Redis
 
 from bot.core import keys
+from bot.core.identity import Customer
 from bot.core.languages import Language
-from bot.core.text import clean_text
+from bot.core.text import clean_text, is_email_address
 
 __all__ = ["MAX_TICKET_CHARS", "OfflineTicket", "OfflineTickets", "TicketRefused", "TooManyTickets", "parse_ticket"]
 
 MAX_TICKET_CHARS: Final = 4000
-MAX_EMAIL_CHARS: Final = 254
 MAX_TICKETS_KEPT: Final = 1000
 MAX_TICKETS_PER_CONVERSATION: Final = 3
 TICKET_COUNT_TTL_S: Final = 24 * 3600
@@ -39,7 +38,6 @@ redis.call('LPUSH', KEYS[1], ARGV[1])
 redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[3]) - 1)
 return 1
 """
-EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 class TicketRefused(ValueError):
@@ -57,6 +55,9 @@ class OfflineTicket:
     message: str
     language: Language
     created_at: float
+    #: The customer's name and their shop's id, when the shop's server vouched for them.
+    name: str = ""
+    customer_id: str = ""
 
     def to_public(self) -> dict[str, Any]:
         return asdict(self)
@@ -64,7 +65,7 @@ class OfflineTicket:
 
 def parse_ticket(email: object, message: object) -> tuple[str, str]:
     """The cleaned ``(email, message)``; :class:`TicketRefused` when either is unusable."""
-    if not (isinstance(email, str) and len(email) <= MAX_EMAIL_CHARS and EMAIL.fullmatch(email.strip())):
+    if not (isinstance(email, str) and is_email_address(email.strip())):
         raise TicketRefused("email")
     text = clean_text(message) if isinstance(message, str) else ""
     if not text or len(text) > MAX_TICKET_CHARS:
@@ -77,9 +78,13 @@ class OfflineTickets:
         self.redis = redis
         self._add = redis.register_script(ADD_TICKET_SCRIPT)
 
-    async def add(self, conversation_id: str, email: str, message: str, language: Language) -> OfflineTicket:
+    async def add(
+        self, conversation_id: str, email: str, message: str, language: Language, customer: Customer | None = None
+    ) -> OfflineTicket:
         """Keep a ticket; :class:`TooManyTickets` when the conversation left its share."""
         ticket = OfflineTicket(conversation_id, email, message, language, time.time())
+        if customer is not None:
+            ticket = replace(ticket, name=customer.name, customer_id=customer.id)
         kept = await self._add(
             keys=[keys.offline_tickets_key(), keys.conversation_tickets_key(conversation_id)],
             args=[

@@ -59,6 +59,7 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         rasa_port=free_port(),
         action_port=free_port(),
         session_secret="test-session-secret",
+        identity_secret="test-identity-secret",
         rasa_token="test-rasa-token",
         rasa_timeout_s=15.0,
         agent_grace_s=1.0,

@@ -25,6 +25,8 @@ from handoff.parts import Guesser, HandoffParts
 from handoff.service import HandoffService
 
 SECRET = "test-secret"
+#: The shop's key for customer identity verification (bot.core.identity).
+IDENTITY_SECRET = "test-identity-secret"
 
 
 class ScriptedRasa(RasaClient):
@@ -137,7 +139,7 @@ def dialogue(
 ) -> Dialogue:
     """A dialogue whose handoffs go through a real handoff service over ``redis``."""
     service = handoff_service(redis, emitter, inbox=inbox, analytics=analytics)
-    return Dialogue(service.store, rasa, SECRET, service, inbox, analytics)
+    return Dialogue(service.store, rasa, SECRET, service, inbox, analytics, identity_secret=IDENTITY_SECRET)
 
 
 def user_message(text: str, language: Language | None = None, client_id: str | None = None) -> UserMessage:

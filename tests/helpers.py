@@ -102,9 +102,10 @@ class CustomerClient:
         assert self.session_id, "no session yet"
         return conversation_id_of(self.session_id)
 
-    async def connect(self, session_id: str | None = None) -> str:
+    async def connect(self, session_id: str | None = None, **request: Any) -> str:
+        """Connect and ask for ``session_id`` (or a new session), with other fields (language, identity)."""
         await self.sio.connect(self.url, transports=["websocket"])
-        await self.sio.emit("session_request", {"session_id": session_id} if session_id else {})
+        await self.sio.emit("session_request", {"session_id": session_id, **request} if session_id else request)
         return str(await self.next("session_confirm"))
 
     async def send(self, text: str, **extra: Any) -> None:
@@ -188,6 +189,7 @@ class GatewayProcess:
             "RASA_TOKEN": settings.rasa_token,
             "ACTION_SERVER_URL": settings.resolved_action_server_url,
             "SESSION_SECRET": settings.session_secret,
+            "IDENTITY_SECRET": settings.identity_secret,
             "AGENT_HEARTBEAT_S": str(settings.agent_heartbeat_s),
             # Rate counters live in Redis, per address: every test client is 127.0.0.1.
             "ADDRESS_MESSAGES_PER_MINUTE": str(settings.address_messages_per_minute),

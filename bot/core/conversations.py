@@ -16,6 +16,7 @@ from typing import Any, Final
 from redis.asyncio import Redis
 
 from bot.core import keys
+from bot.core.identity import Customer
 from bot.core.languages import DEFAULT_LANGUAGE, Language, parse_language_tag
 
 __all__ = ["Conversation", "ConversationState", "ConversationStore", "Sender", "TranscriptEntry"]
@@ -55,6 +56,10 @@ class Conversation:
     #: When it last went into the queue, and when an agent took it (unix seconds).
     queued_at: float | None = None
     assigned_at: float | None = None
+    #: Who the customer is, when the shop's server vouched for it (:mod:`bot.core.identity`).
+    customer: Customer | None = None
+    #: The page's own ``customData`` fields, as last sent.
+    attributes: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -88,6 +93,10 @@ class TranscriptEntry:
         return data
 
 
+#: The verified customer, on the conversation's hash.
+CUSTOMER_FIELDS: Final = {"id": "customer_id", "name": "customer_name", "email": "customer_email"}
+#: The customer's attributes, as a JSON object on the conversation's hash.
+ATTRIBUTES_FIELD: Final = "attributes"
 #: Pages a customer visited, as a JSON list on the conversation's hash.
 PAGES_FIELD: Final = "pages"
 MAX_PAGES_KEPT: Final = 10
@@ -104,6 +113,17 @@ if #pages > 0 and pages[#pages] == ARGV[2] then return 0 end
 table.insert(pages, ARGV[2])
 while #pages > tonumber(ARGV[3]) do table.remove(pages, 1) end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(pages))
+return 1
+"""
+
+# KEYS[1] conversation hash, KEYS[2] (optional) a key to point at the conversation
+# ARGV[1] JSON object of fields, ARGV[2] the pointer's value, ARGV[3] its ttl in seconds
+# Sets the fields only on a conversation that exists (an expired one must not come
+# back as a hash that never expires), and then the pointer. Returns 1 if set.
+SET_IF_LIVE_SCRIPT: Final = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+for name, value in pairs(cjson.decode(ARGV[1])) do redis.call('HSET', KEYS[1], name, value) end
+if KEYS[2] then redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3]) end
 return 1
 """
 
@@ -138,6 +158,7 @@ class ConversationStore:
         self.new_ttl_s = min(ttl_s, new_ttl_s) if new_ttl_s else ttl_s
         self._remember_page = redis.register_script(REMEMBER_PAGE_SCRIPT)
         self._append_once = redis.register_script(APPEND_ONCE_SCRIPT)
+        self._set_if_live = redis.register_script(SET_IF_LIVE_SCRIPT)
 
     async def create(self, conversation_id: str, language: Language = DEFAULT_LANGUAGE) -> Conversation:
         now = time.time()
@@ -168,6 +189,8 @@ class ConversationStore:
             handoff_intents=json.loads(fields.get("handoff_intents") or "[]"),
             queued_at=_seconds(fields.get("queued_at")),
             assigned_at=_seconds(fields.get("assigned_at")),
+            customer=_customer(fields),
+            attributes=json.loads(fields.get(ATTRIBUTES_FIELD) or "{}"),
         )
 
     async def set_language(self, conversation_id: str, language: Language) -> None:
@@ -218,6 +241,28 @@ class ConversationStore:
         # cjson encodes an empty table as an object
         return [str(page) for page in pages] if isinstance(pages, list) else []
 
+    async def identify(self, conversation_id: str, customer: Customer) -> bool:
+        """The conversation is ``customer``'s, and the one their other devices resume; False if it expired."""
+        fields = {field_name: getattr(customer, name) for name, field_name in CUSTOMER_FIELDS.items()}
+        script_keys = [keys.conversation_key(conversation_id), keys.customer_conversation_key(customer.id)]
+        args: list[str | int] = [json.dumps(fields, ensure_ascii=False), conversation_id, self.ttl_s]
+        return bool(await self._set_if_live(keys=script_keys, args=args))
+
+    async def conversation_of(self, customer: Customer) -> str | None:
+        """The conversation ``customer`` had last, if it was not forgotten."""
+        value = await self.redis.get(keys.customer_conversation_key(customer.id))
+        return value.decode() if isinstance(value, bytes) else value
+
+    async def remember_attributes(self, conversation_id: str, attributes: dict[str, Any]) -> bool:
+        """The page's latest ``customData`` fields (bounded by :func:`bot.core.identity.customer_attributes`)."""
+        fields = {ATTRIBUTES_FIELD: json.dumps(attributes, ensure_ascii=False)}
+        script_keys = [keys.conversation_key(conversation_id)]
+        return bool(await self._set_if_live(keys=script_keys, args=[json.dumps(fields, ensure_ascii=False), "", 0]))
+
+    async def length(self, conversation_id: str) -> int:
+        """How many entries the transcript has."""
+        return int(await self.redis.llen(keys.transcript_key(conversation_id)))
+
     async def get_field(self, conversation_id: str, name: str) -> str | None:
         value = await self.redis.hget(keys.conversation_key(conversation_id), name)
         return value.decode() if isinstance(value, bytes) else value
@@ -231,6 +276,12 @@ class ConversationStore:
             length, raw = await pipe.execute()
         first_seq = int(length) - len(raw) + 1
         return [TranscriptEntry.from_json(item, first_seq + index) for index, item in enumerate(raw)]
+
+
+def _customer(fields: dict[str, str]) -> Customer | None:
+    """The stored verified customer, if any."""
+    values = {name: fields.get(field_name, "") for name, field_name in CUSTOMER_FIELDS.items()}
+    return Customer(**values) if values["id"] else None
 
 
 def _seconds(value: str | None) -> float | None:

@@ -90,6 +90,8 @@ class ProtocolErrorCode(enum.StrEnum):
     #: No room for a new conversation now (Redis is nearly full); existing ones go on.
     SERVICE_BUSY = "service_busy"
     RATE_LIMITED = "rate_limited"
+    #: The page sent an identity without a valid signature: the chat goes on, not linked to the account.
+    IDENTITY_REFUSED = "identity_refused"
 
 
 class ProtocolError(Exception):
@@ -107,6 +109,8 @@ class SessionRequest:
     session_id: str | None
     #: The page's language, for a new session (our widget sends it).
     language: Language | None = None
+    #: ``{user: {id, name?, email?}, signature}`` as the shop's page gave it, unverified.
+    identity: object = None
 
 
 @dataclass(frozen=True)
@@ -119,14 +123,13 @@ class UserMessage:
 
 
 def parse_session_request(data: object) -> SessionRequest:
-    """``{session_id?, language?}``; anything else counts as a request for a new session."""
+    """``{session_id?, language?, identity?}``; anything else counts as a request for a new session."""
     if not isinstance(data, dict):
         return SessionRequest(None)
     session_id = data.get("session_id")
     language = parse_language_tag(data.get("language"))
-    if isinstance(session_id, str) and session_id:
-        return SessionRequest(session_id[:200], language)
-    return SessionRequest(None, language)
+    session_id = session_id[:200] if isinstance(session_id, str) and session_id else None
+    return SessionRequest(session_id, language, data.get("identity"))
 
 
 def _metadata_of(data: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ Rasa's tracker and lock stores use their own prefix (``rasa``, endpoints.yml).
 
 from __future__ import annotations
 
+import hashlib
 from typing import Final
 
 PREFIX: Final = "support"
@@ -24,6 +25,13 @@ def transcript_key(conversation_id: str) -> str:
 def suggestions_key(conversation_id: str) -> str:
     """String (JSON): the last replies agent assist suggested for the conversation; expires with it."""
     return f"{PREFIX}:suggestions:{conversation_id}"
+
+
+def customer_conversation_key(customer_id: str) -> str:
+    """String: the latest conversation of a verified customer (their shop's id, hashed), so it follows them to
+    another device; expires with the conversation."""
+    digest = hashlib.sha256(customer_id.encode()).hexdigest()[:32]
+    return f"{PREFIX}:customer:{digest}"
 
 
 def client_message_ids_key(conversation_id: str) -> str:

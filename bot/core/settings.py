@@ -73,6 +73,11 @@ class Settings(BaseSettings):
             "Empty: random per start (sessions end on restart)."
         ),
     )
+    identity_secret: str = Field(
+        "",
+        description="Key your shop's server signs logged-in customers' ids with (HMAC-SHA256, hex) for"
+        " DemoShopSupport.identify; keep it secret, server-side. Empty: identities are refused.",
+    )
     session_ttl_s: int = Field(
         7 * 24 * 3600, description="Seconds a customer session and its transcript are kept after the last message."
     )

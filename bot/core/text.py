@@ -14,13 +14,20 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["clean_text"]
+__all__ = ["MAX_EMAIL_CHARS", "clean_text", "is_email_address"]
 
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 _DROPPED: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+MAX_EMAIL_CHARS: Final = 254
 
 
 def clean_text(text: str) -> str:
     """``text`` without what cannot be stored or should not be shown, trimmed."""
     text = _SURROGATE.sub("\ufffd", text.replace("\r\n", "\n"))
     return _DROPPED.sub("", text).strip()
+
+
+def is_email_address(text: str) -> bool:
+    """Whether ``text`` looks like one email address (``name@host.tld``, no spaces, at most 254 characters)."""
+    return len(text) <= MAX_EMAIL_CHARS and _EMAIL.fullmatch(text) is not None

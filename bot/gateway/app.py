@@ -129,7 +129,14 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[HANDOFF] = HandoffService(parts)
     app[DESK] = AgentDesk(parts)
     app[DIALOGUE] = Dialogue(
-        store, rasa, settings.session_secret, app[HANDOFF], app[INBOX], app[ANALYTICS], served_domain
+        store,
+        rasa,
+        settings.session_secret,
+        app[HANDOFF],
+        app[INBOX],
+        app[ANALYTICS],
+        served_domain,
+        identity_secret=settings.identity_secret,
     )
     app[AGENT_SOCKET].start()
     yield

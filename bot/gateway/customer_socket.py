@@ -33,6 +33,7 @@ from bot.core.customer_protocol import (
     parse_user_message,
 )
 from bot.core.customer_text import customer_text
+from bot.core.identity import Customer, IdentityRefused
 from bot.core.languages import DEFAULT_LANGUAGE, Language, parse_language_tag
 from bot.core.logs import log_fields
 from bot.core.rate_limit import RateLimiter
@@ -109,13 +110,24 @@ class CustomerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def on_session_request(self, sid: str, data: Any = None) -> None:
         request = parse_session_request(data)
+        language = request.language or DEFAULT_LANGUAGE
+        customer, refused = None, None
+        if request.identity is not None:
+            try:
+                customer = self._services().dialogue.verify_customer(request.identity)
+            except IdentityRefused as error:
+                # The chat goes on, not linked to any account; the shop's developers find why in the log.
+                log.warning("identity refused: %s", error.reason.value)
+                refused = error
         try:
-            await self._start_session(sid, request.session_id, request.language)
+            await self._start_session(sid, request.session_id, request.language, customer)
+            if refused is not None:
+                await self._emit_error(sid, ProtocolErrorCode.IDENTITY_REFUSED, language)
         except ProtocolError as error:
-            await self._emit_error(sid, error.code, request.language or DEFAULT_LANGUAGE)
+            await self._emit_error(sid, error.code, language)
         except RedisError as error:
             log.error("session_request failed: redis: %s", error)
-            await self._emit_error(sid, ProtocolErrorCode.SERVICE_UNAVAILABLE, request.language or DEFAULT_LANGUAGE)
+            await self._emit_error(sid, ProtocolErrorCode.SERVICE_UNAVAILABLE, language)
 
     async def on_history_request(self, sid: str, data: Any = None) -> None:
         conversation_id = (await self.get_session(sid)).get(SESSION_FIELD)
@@ -226,15 +238,17 @@ class CustomerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             conversation_id = await self._start_session(sid, None, message.language)
             return await dialogue.accept_customer_message(conversation_id, message)
 
-    async def _start_session(self, sid: str, requested: str | None, language: Language | None) -> str:
-        """Resume or open the socket's session; :class:`ProtocolError` when refused (rate, or no room)."""
+    async def _start_session(
+        self, sid: str, requested: str | None, language: Language | None, customer: Customer | None = None
+    ) -> str:
+        """Resume or open the socket's session (``customer``'s own, if verified); :class:`ProtocolError` if refused."""
         services = self._services()
         if not await services.limits.sessions.allow((await self.get_session(sid)).get(ADDRESS_FIELD, UNKNOWN_ADDRESS)):
             log.warning("session refused: rate limited")
             raise ProtocolError(ProtocolErrorCode.RATE_LIMITED)
         try:
             opened = await services.dialogue.open_session(
-                requested, language, new_allowed=await services.memory.has_room()
+                requested, language, new_allowed=await services.memory.has_room(), customer=customer
             )
         except NewSessionRefused:
             log.warning("session refused: redis is nearly full")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.analytics.recorder import AnalyticsRecorder
-from bot.core.conversations import ConversationState, ConversationStore, Sender, TranscriptEntry
+from bot.core.conversations import Conversation, ConversationState, ConversationStore, Sender, TranscriptEntry
 from bot.core.customer_protocol import (
     CustomerEvent,
     UserMessage,
@@ -22,10 +22,11 @@ from bot.core.customer_protocol import (
     welcome_payload,
 )
 from bot.core.customer_text import customer_text
+from bot.core.identity import Customer, customer_attributes, verify_identity
 from bot.core.languages import DEFAULT_LANGUAGE, Language
 from bot.core.logs import log_fields
 from bot.core.signals import HandoffReason, HandoffSignal, parse_handoff_signal, parse_low_confidence
-from bot.gateway.sessions import conversation_id_of, is_signed_session_id, issue_session_id
+from bot.gateway.sessions import conversation_id_of, is_signed_session_id, issue_session_id, session_id_for
 from bot.nlu.language_detection import resolve_language
 from bot.nlu.rasa_client import AssistantUnavailable, RasaClient
 from bot.nlu.responses import ServedDomain, first_variation
@@ -74,6 +75,10 @@ class AcceptedMessage:
     duplicate: bool = False
     #: False while the conversation waits for, or is with, a person.
     for_assistant: bool = True
+    #: Who the customer is, if the shop's server vouched for it.
+    customer: Customer | None = None
+    #: The page's own ``customData`` fields sent with the message.
+    attributes: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -98,8 +103,11 @@ class Dialogue:
         inbox: NluInbox | None = None,
         analytics: AnalyticsRecorder | None = None,
         domain: ServedDomain | None = None,
+        identity_secret: str = "",
     ) -> None:
         self.store = store
+        #: Key of customer identity verification (:mod:`bot.core.identity`); empty: identities are refused.
+        self.identity_secret = identity_secret
         self.domain = domain
         self.rasa = rasa
         self.session_secret = session_secret
@@ -108,23 +116,72 @@ class Dialogue:
         self.analytics = analytics
 
     async def open_session(
-        self, requested_id: str | None, language: Language | None = None, *, new_allowed: bool = True
+        self,
+        requested_id: str | None,
+        language: Language | None = None,
+        *,
+        new_allowed: bool = True,
+        customer: Customer | None = None,
     ) -> SessionOpened:
         """Resume ``requested_id`` if we issued it and still have it, else start a new session.
 
-        :class:`NewSessionRefused` when a new one would be needed and ``new_allowed`` is false.
+        A verified ``customer`` resumes their own conversation from any device
+        (:meth:`_customers_session`). :class:`NewSessionRefused` when a new
+        session would be needed and ``new_allowed`` is false.
         """
-        if requested_id and is_signed_session_id(self.session_secret, requested_id):
-            conversation_id = conversation_id_of(requested_id)
-            if await self.store.get(conversation_id) is not None:
-                return SessionOpened(requested_id, conversation_id, resumed=True, replaced=False)
-        if not new_allowed:
-            raise NewSessionRefused()
-        session_id = issue_session_id(self.session_secret)
-        conversation_id = conversation_id_of(session_id)
-        await self.store.create(conversation_id, language or DEFAULT_LANGUAGE)
-        log.info("session opened", extra=log_fields(conversation=conversation_id, replaced=bool(requested_id)))
-        return SessionOpened(session_id, conversation_id, resumed=False, replaced=bool(requested_id))
+        requested = await self._live_session(requested_id)
+        if customer is not None:
+            requested = await self._customers_session(requested, customer)
+        if requested is not None:
+            session_id, conversation = requested
+            replaced = requested_id is not None and session_id != requested_id
+            opened = SessionOpened(session_id, conversation.id, resumed=True, replaced=replaced)
+        else:
+            if not new_allowed:
+                raise NewSessionRefused()
+            session_id = issue_session_id(self.session_secret)
+            conversation_id = conversation_id_of(session_id)
+            await self.store.create(conversation_id, language or DEFAULT_LANGUAGE)
+            log.info("session opened", extra=log_fields(conversation=conversation_id, replaced=bool(requested_id)))
+            opened = SessionOpened(session_id, conversation_id, resumed=False, replaced=bool(requested_id))
+        if customer is not None:
+            await self.store.identify(opened.conversation_id, customer)
+        return opened
+
+    def verify_customer(self, claim: object) -> Customer:
+        """The customer a page's identity names; :class:`bot.core.identity.IdentityRefused` unless properly signed."""
+        return verify_identity(self.identity_secret, claim)
+
+    async def _live_session(self, session_id: str | None) -> tuple[str, Conversation] | None:
+        """``session_id`` and its conversation, if we issued it and still have it."""
+        if not session_id or not is_signed_session_id(self.session_secret, session_id):
+            return None
+        conversation = await self.store.get(conversation_id_of(session_id))
+        return (session_id, conversation) if conversation is not None else None
+
+    async def _customers_session(
+        self, requested: tuple[str, Conversation] | None, customer: Customer
+    ) -> tuple[str, Conversation] | None:
+        """Which conversation a verified customer continues.
+
+        The one on this device if it is theirs, or anonymous and already under
+        way (they signed in mid-chat); else their latest one from any device;
+        else this device's empty anonymous one. Never someone else's: on a
+        shared computer the next customer does not see the last one's chat.
+        """
+        if requested is not None:
+            owner = requested[1].customer
+            if owner is not None and owner.id == customer.id:
+                return requested
+            if owner is None and await self.store.length(requested[1].id):
+                return requested
+        own_id = await self.store.conversation_of(customer)
+        own = await self.store.get(own_id) if own_id else None
+        if own is not None and own.customer is not None and own.customer.id == customer.id:
+            return session_id_for(self.session_secret, own.id), own
+        if requested is not None and requested[1].customer is None:
+            return requested
+        return None
 
     async def welcome(self, language: Language) -> dict[str, Any] | None:
         """The greeting and starting quick replies in ``language`` (``utter_welcome`` of the served model).
@@ -148,6 +205,9 @@ class Dialogue:
         )
         if entry is None:
             return AcceptedMessage(conversation_id, message.text, language, duplicate=True, for_assistant=False)
+        attributes = customer_attributes(message.metadata)
+        if attributes and attributes != conversation.attributes:
+            await self.store.remember_attributes(conversation_id, attributes)
         if language != conversation.language:
             await self.store.set_language(conversation_id, language)
         if self.analytics is not None:
@@ -155,7 +215,15 @@ class Dialogue:
         for_assistant = conversation.state == ConversationState.BOT
         if not for_assistant:
             log.info("message kept for a person", extra=log_fields(conversation=conversation_id, language=language))
-        return AcceptedMessage(conversation_id, message.text, language, entry.seq, for_assistant=for_assistant)
+        return AcceptedMessage(
+            conversation_id,
+            message.text,
+            language,
+            entry.seq,
+            for_assistant=for_assistant,
+            customer=conversation.customer,
+            attributes=attributes or conversation.attributes,
+        )
 
     async def respond(self, accepted: AcceptedMessage) -> Outcome:
         """Everything after the acknowledgement of a stored message.
@@ -191,7 +259,7 @@ class Dialogue:
         conversation_id, language = accepted.conversation_id, accepted.language
         fields = {"conversation": conversation_id, "language": language}
         try:
-            replies = await self.rasa.send_message(conversation_id, accepted.text, {"language": language})
+            replies = await self.rasa.send_message(conversation_id, accepted.text, self._rasa_metadata(accepted))
         except AssistantUnavailable as error:
             log.warning("assistant unavailable: %s", error, extra=log_fields(**fields))
             return await self._assistant_unavailable(conversation_id, language)
@@ -227,6 +295,17 @@ class Dialogue:
         if outcome.low_confidence and outcome.handoff is None:
             await self._keep_for_trainers(accepted, outcome)
         return outcome
+
+    @staticmethod
+    def _rasa_metadata(accepted: AcceptedMessage) -> dict[str, Any]:
+        """What Rasa's tracker gets with the message: its language, the page's attributes, the verified customer."""
+        metadata: dict[str, Any] = {"language": accepted.language}
+        if accepted.attributes:
+            metadata["attributes"] = accepted.attributes
+        if accepted.customer is not None:
+            # The email stays with the gateway and the agents; the assistant needs no more than a name.
+            metadata["customer"] = {"id": accepted.customer.id, "name": accepted.customer.name}
+        return metadata
 
     @staticmethod
     def _for_trainers(accepted: AcceptedMessage, outcome: Outcome) -> CustomerMessage | None:

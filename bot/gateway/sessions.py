@@ -34,6 +34,11 @@ def issue_session_id(secret: str) -> str:
     return f"{token}.{_signature(secret, token)}"
 
 
+def session_id_for(secret: str, conversation_id: str) -> str:
+    """The session id of an existing conversation: for a verified customer resuming it on another device."""
+    return f"{conversation_id}.{_signature(secret, conversation_id)}"
+
+
 def conversation_id_of(session_id: str) -> str:
     """The conversation's id: the random part of its session id, which staff may see."""
     return session_id.partition(".")[0]

@@ -1,6 +1,7 @@
-// The context card of the open conversation: language, why it was handed
-// over, what the assistant thought the customer wanted, the pages they saw and
-// their previous conversations.
+// The context card of the open conversation: who the customer is (when the
+// shop's server vouched for them) and what the page said about them, language,
+// why it was handed over, what the assistant thought the customer wanted, the
+// pages they saw and their previous conversations.
 
 import { h, replaceChildren } from "./dom.js";
 import { formatConfidence, formatDateTime, formatTime } from "./format.js";
@@ -47,11 +48,46 @@ function contextSections(context) {
   const previous = Array.isArray(context.previous_conversations) ? context.previous_conversations.filter(Boolean) : [];
   const fragment = document.createDocumentFragment();
   fragment.append(
+    customerSection(context.customer),
+    attributesSection(context.attributes),
     section("Detected intents", intents.length ? h("ul", { class: "intents" }, intents.map(intentItem)) : null, "None detected."),
     section("Pages visited", pages.length ? h("ol", { class: "pages" }, pages.map(pageItem)) : null, "No pages recorded."),
     section("Previous conversations", previous.length ? h("ul", { class: "previous" }, previous.map(previousItem)) : null, "This is their first conversation."),
   );
   return fragment;
+}
+
+/** A mailto: address for `email`; it stays one address whatever characters it holds. */
+export function mailtoHref(email) {
+  return `mailto:${encodeURIComponent(email).replace("%40", "@")}`;
+}
+
+/** The verified customer: name, email and the shop's id for them; or that they did not sign in. */
+function customerSection(customer) {
+  if (!customer || typeof customer !== "object" || !customer.id) {
+    return section("Customer", null, "Not signed in to the shop.");
+  }
+  const email = typeof customer.email === "string" && customer.email
+    ? h("a", { href: mailtoHref(customer.email), dir: "ltr", "data-testid": "customer-email" }, [customer.email])
+    : null;
+  return section("Customer", h("dl", { class: "facts", "data-testid": "customer" }, [
+    customer.name ? fact("Name", h("bdi", { "data-testid": "customer-name" }, [String(customer.name)])) : null,
+    email ? fact("Email", email) : null,
+    fact("Shop account", h("span", {}, [
+      h("bdi", { dir: "ltr", "data-testid": "customer-id" }, [String(customer.id)]),
+      " ",
+      h("span", { class: "tag", title: "The shop's server signed this account id" }, ["Verified"]),
+    ])),
+  ]));
+}
+
+/** What the shop's page sent about the customer (plan, order number…): plain text, never markup. */
+function attributesSection(attributes) {
+  const entries = attributes && typeof attributes === "object" ? Object.entries(attributes) : [];
+  if (!entries.length) return null;
+  return section("From the shop's page", h("dl", { class: "facts", "data-testid": "customer-attributes" },
+    entries.map(([name, value]) => fact(name, h("bdi", {}, [String(value)]))),
+  ));
 }
 
 function section(title, content, emptyText) {

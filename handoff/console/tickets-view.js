@@ -4,22 +4,19 @@
 
 import { h, replaceChildren } from "./dom.js";
 import { formatDateTime, formatTime, toDate } from "./format.js";
+import { mailtoHref } from "./context-view.js";
 import { languageName } from "./protocol.js";
 import { ticketKey } from "./store.js";
 
 const LOADING_TEXT = "Loading…";
 const EMPTY_TEXT = "No messages have been left.";
 
-/** A mailto: address for `email`; it stays one address whatever characters it holds. */
-function mailtoHref(email) {
-  return `mailto:${encodeURIComponent(email).replace("%40", "@")}`;
-}
-
 function build(ticket) {
   const date = toDate(ticket.created_at);
   const language = ticket.language;
   return h("li", { class: "offline-ticket", "data-testid": "offline-ticket", "data-conversation-id": ticket.conversation_id || null }, [
     h("div", { class: "offline-ticket__meta" }, [
+      ticket.name ? h("bdi", { class: "offline-ticket__name", "data-testid": "offline-ticket-name" }, [ticket.name]) : null,
       h("a", { class: "offline-ticket__email", href: mailtoHref(ticket.email), dir: "ltr", "data-testid": "offline-ticket-email" }, [ticket.email]),
       date
         ? h("time", { class: "offline-ticket__time", datetime: date.toISOString(), title: formatDateTime(ticket.created_at), "data-testid": "offline-ticket-time" }, [

@@ -15,9 +15,10 @@ const ACK_TIMEOUT_MS = 10_000;
 /**
  * `handlers`: {connected, disconnected, failed, sessionConfirmed(id), botUttered,
  * history(messages, lastSeq), messageAck, handoffStatus, typing, error} — each given the event's payload.
- * `currentSessionId()` is asked on each connection for the id to resume.
+ * `currentSessionId()` is asked on each connection for the id to resume, and
+ * `currentIdentity()` for the signed-in customer (null if none).
  */
-export function createConnection(serverUrl, currentSessionId, handlers, language) {
+export function createConnection(serverUrl, currentSessionId, handlers, language, currentIdentity = () => null) {
   const socket = io(serverUrl, {
     path: SOCKET_PATH,
     transports: ["websocket", "polling"],
@@ -32,7 +33,7 @@ export function createConnection(serverUrl, currentSessionId, handlers, language
   let retryTimer = null;
 
   function requestSession() {
-    socket.emit(CustomerEvent.SESSION_REQUEST, sessionRequestPayload(currentSessionId(), language));
+    socket.emit(CustomerEvent.SESSION_REQUEST, sessionRequestPayload(currentSessionId(), language, currentIdentity()));
   }
 
   socket.on("connect", () => {

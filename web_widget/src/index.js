@@ -31,6 +31,9 @@ function install() {
   if (window[GLOBAL_NAME]) return; // the tag is on the page twice
   let widget = null;
   let openWhenMounted = false;
+  // Calls made before the widget is mounted, replayed in order once it is.
+  const early = [];
+  const call = (name, args) => (widget ? widget[name](...args) : early.push([name, args]));
   window[GLOBAL_NAME] = Object.freeze({
     version: VERSION,
     /** The languages the widget speaks: [{code, name, nativeName, dir}] (the server's registry). */
@@ -45,9 +48,25 @@ function install() {
       if (widget) widget.close();
       else openWhenMounted = false;
     },
+    /**
+     * The signed-in customer: `user` = {id, name?, email?}, `signature` = hex
+     * HMAC-SHA256 of the id made by the shop's server (README, "Customer identity").
+     */
+    identify(user, signature) {
+      call("identify", [user, signature]);
+    },
+    /** The customer signed out: forget them and their chat on this device. */
+    reset() {
+      call("reset", []);
+    },
+    /** Plain values (plan, order number…) the agent sees and the assistant gets with each message. */
+    setCustomData(data) {
+      call("setCustomData", [data]);
+    },
   });
   const start = () => {
     widget = mount();
+    for (const [name, args] of early.splice(0)) widget[name](...args);
     if (openWhenMounted) widget.open();
   };
   if (document.body) start();

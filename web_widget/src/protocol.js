@@ -6,19 +6,51 @@ import { HandoffState, Sender } from "./generated/constants.js";
 
 const SENDERS = Object.values(Sender);
 
-/** `session_request`: resume `sessionId` if given, else start a session in `language`. */
-export function sessionRequestPayload(sessionId, language) {
+/**
+ * `session_request`: resume `sessionId` if given, else start a session in
+ * `language`; `identity` ({user, signature}, from `identify()`) names the
+ * signed-in customer, whose own conversation the server may resume instead.
+ */
+export function sessionRequestPayload(sessionId, language, identity = null) {
   const payload = sessionId ? { session_id: sessionId } : {};
   if (language) payload.language = language;
+  if (identity) payload.identity = { user: identity.user, signature: identity.signature };
   return payload;
 }
 
-/** `user_uttered` for one outbox item; the language travels in `customData`. */
-export function userUtteredPayload(item, sessionId) {
+/**
+ * The `identify(user, signature)` arguments the server could accept:
+ * {user: {id, name?, email?}, signature}, or null. The server verifies the signature.
+ */
+export function parseIdentity(user, signature) {
+  if (!user || typeof user !== "object" || typeof signature !== "string" || !signature) return null;
+  const id = typeof user.id === "number" && Number.isInteger(user.id) ? String(user.id) : user.id;
+  if (typeof id !== "string" || !id) return null;
+  const clean = { id };
+  if (typeof user.name === "string" && user.name.trim()) clean.name = user.name.trim();
+  if (typeof user.email === "string" && user.email.trim()) clean.email = user.email.trim();
+  return { user: clean, signature };
+}
+
+/** Plain values of a `setCustomData` object (the server bounds them again). */
+export function parseCustomData(data) {
+  if (!data || typeof data !== "object") return {};
+  const plain = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (["string", "number", "boolean"].includes(typeof value)) plain[key] = value;
+  }
+  return plain;
+}
+
+/**
+ * `user_uttered` for one outbox item. The language, the page and the page's
+ * own `customData` (`attributes`) travel in `customData`.
+ */
+export function userUtteredPayload(item, sessionId, attributes = {}) {
   const payload = {
     message: item.text,
     client_message_id: item.clientMessageId,
-    customData: { language: item.language },
+    customData: { ...attributes, language: item.language },
   };
   if (item.page) payload.customData.page = item.page;
   if (sessionId) payload.session_id = sessionId; // only read by servers that got no session_request

@@ -128,5 +128,10 @@ export function createTranscript() {
     clearStored() {
       this.replaceStored([]);
     },
+    /** Forget everything (the page reset the widget for another customer). */
+    clear() {
+      messages.clear();
+      maxSeq = 0;
+    },
   };
 }

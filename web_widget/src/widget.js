@@ -11,7 +11,9 @@ import {
   messageFromBotUttered,
   messageFromHistoryEntry,
   offlineTicketPayload,
+  parseCustomData,
   parseHandoffStatus,
+  parseIdentity,
   parseWelcome,
   ratingPayload,
   userUtteredPayload,
@@ -55,6 +57,9 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
   let customerTyping = false;
   let customerTypingTimer = null;
   let unavailableTimer = null;
+  let identity = null; // {user, signature} from the page's identify(); kept in memory only
+  let requestedIdentity = null; // what this connection's last session request carried
+  let attributes = {}; // the page's setCustomData(), sent with each message
 
   const view = createView(shadowRoot, { i18n, title: config.title, position: config.position }, {
     toggle: () => (view.isOpen() ? close(true) : open(true)),
@@ -66,6 +71,7 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
     rate: (score, comment) => sendWhenReady(CustomerEvent.RATING, ratingPayload(score, comment)),
     typing: customerIsTyping,
     leaveMessage,
+    knownEmail: () => (identity && identity.user.email) || "",
   });
 
   const connection = createConnection(config.server, sessionToResume, {
@@ -80,7 +86,7 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
     typing,
     error,
     welcome: (data) => view.setWelcome(parseWelcome(data)),
-  }, i18n.language);
+  }, i18n.language, identityToSend);
 
   function render() {
     view.renderMessages(transcript.ordered());
@@ -91,6 +97,11 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
   function sessionToResume() {
     requestedSessionId = sessionId || storage.loadSessionId();
     return requestedSessionId;
+  }
+
+  function identityToSend() {
+    requestedIdentity = identity;
+    return identity;
   }
 
   function connected() {
@@ -130,6 +141,8 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
       gaps.reset();
       flush();
     }
+    // identify() came while the session was being requested: ask for this one again, with it.
+    if (identity && identity !== requestedIdentity) connection.requestSession();
   }
 
   /** The server replaced our session (expired or unknown): the old transcript is gone. */
@@ -172,7 +185,7 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
     if (!sessionReady || awaitingHistory) return;
     for (const item of outbox.items()) {
       if (sentOnConnection.has(item.clientMessageId)) continue;
-      if (!connection.emit(CustomerEvent.USER_UTTERED, userUtteredPayload(item, sessionId))) return;
+      if (!connection.emit(CustomerEvent.USER_UTTERED, userUtteredPayload(item, sessionId, attributes))) return;
       sentOnConnection.add(item.clientMessageId);
       sentAt.set(item.clientMessageId, Date.now());
     }
@@ -247,6 +260,7 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
 
   function error(data) {
     view.showError(typeof data.message === "string" && data.message ? data.message : i18n.t("error_generic"));
+    if (data.code === ProtocolErrorCode.IDENTITY_REFUSED) identity = null; // not sent again on every reconnection
     if (RETRY_CODES.includes(data.code)) retryLater();
     if (!REFUSED_CODES.includes(data.code)) return;
     // The protocol does not say which message was refused: take the latest one
@@ -348,6 +362,40 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
     storage.saveOpen(false);
   }
 
+  // --- the page's API ---------------------------------------------------------
+
+  /**
+   * The signed-in customer, vouched for by the shop's server (`signature`);
+   * their own conversation follows them from device to device. False when
+   * the arguments cannot be an identity (the server checks the signature).
+   */
+  function identify(user, signature) {
+    const claim = parseIdentity(user, signature);
+    if (!claim) return false;
+    if (JSON.stringify(claim) === JSON.stringify(identity)) return true;
+    identity = claim;
+    // Told now if a session is open; else with the session request under way (sessionConfirmed) or the next one.
+    if (sessionReady) connection.requestSession();
+    return true;
+  }
+
+  /** The customer signed out (or the page hands the device to someone else): start afresh, anonymous. */
+  function reset() {
+    identity = null;
+    attributes = {};
+    for (const item of outbox.items()) outbox.remove(item.clientMessageId);
+    storage.clearSessionId();
+    sessionId = null;
+    requestedSessionId = null;
+    transcript.clear();
+    startedOver();
+    if (sessionReady) connection.requestSession();
+  }
+
+  function setCustomData(data) {
+    attributes = parseCustomData(data);
+  }
+
   // --- start -----------------------------------------------------------------
 
   for (const item of outbox.items()) transcript.addPending(pendingMessage(item));
@@ -356,5 +404,5 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
   if (storage.loadOpen()) open(false);
   else if (storage.loadSessionId() || outbox.items().length) connection.start(); // to replay the transcript and count unread replies
 
-  return { open: () => open(true), close: () => close(false) };
+  return { open: () => open(true), close: () => close(false), identify, reset, setCustomData };
 }

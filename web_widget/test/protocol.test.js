@@ -4,7 +4,9 @@ import {
   messageFromBotUttered,
   messageFromHistoryEntry,
   offlineTicketPayload,
+  parseCustomData,
   parseHandoffStatus,
+  parseIdentity,
   parseWelcome,
   ratingPayload,
   sessionRequestPayload,
@@ -23,6 +25,9 @@ test("client payloads follow docs/protocol.md", () => {
     customData: { language: "fa" },
     session_id: "abc",
   });
+  assert.deepEqual(userUtteredPayload(item, null, { plan: "gold", language: "en" }).customData, { plan: "gold", language: "fa" });
+  const identity = { user: { id: "42", name: "Sara" }, signature: "ab12" };
+  assert.deepEqual(sessionRequestPayload("abc", "fa", identity), { session_id: "abc", language: "fa", identity });
   assert.deepEqual(ratingPayload(4, "  "), { score: 4 });
   assert.deepEqual(ratingPayload(5, " great "), { score: 5, comment: "great" });
   assert.deepEqual(offlineTicketPayload(" sara@example.com ", " call me back\n"), { email: "sara@example.com", message: "call me back" });
@@ -94,4 +99,20 @@ test("welcome: the greeting with its starting quick replies, or nothing", () => 
   assert.deepEqual(welcome, { text: "Hi! **How can I help?**", quickReplies: [{ title: "Where is my order?", payload: "Where is my order?" }] });
   assert.equal(parseWelcome({ quick_replies: [] }), null);
   assert.equal(parseWelcome(null), null);
+});
+
+test("identify() takes a user with an id and a signature, nothing less", () => {
+  assert.deepEqual(parseIdentity({ id: 42, name: " Sara ", email: "sara@example.com", extra: 1 }, "ab12"), {
+    user: { id: "42", name: "Sara", email: "sara@example.com" },
+    signature: "ab12",
+  });
+  assert.equal(parseIdentity({ id: "42" }, ""), null);
+  assert.equal(parseIdentity({ name: "Sara" }, "ab12"), null);
+  assert.equal(parseIdentity({ id: 4.5 }, "ab12"), null);
+  assert.equal(parseIdentity(null, "ab12"), null);
+});
+
+test("setCustomData() keeps plain values only", () => {
+  assert.deepEqual(parseCustomData({ plan: "gold", orders: 3, vip: true, cart: { a: 1 }, f: () => 1 }), { plan: "gold", orders: 3, vip: true });
+  assert.deepEqual(parseCustomData("plan"), {});
 });

@@ -8,9 +8,10 @@ from redis.asyncio import Redis
 from bot.core.conversations import ConversationState, Sender
 from bot.core.customer_protocol import UserMessage
 from bot.core.customer_text import customer_text
+from bot.core.identity import Customer
 from bot.core.signals import HandoffReason, HandoffSignal, low_confidence_payload
 from bot.gateway.dialogue import Dialogue, NewSessionRefused, UnknownConversation
-from bot.gateway.sessions import issue_session_id
+from bot.gateway.sessions import is_signed_session_id, issue_session_id
 from bot.trainer.inbox import NluInbox
 from tests import fakes
 from tests.fakes import SECRET, RecordingEmitter, ScriptedRasa, user_message
@@ -156,3 +157,78 @@ async def test_without_room_only_sessions_in_progress_are_resumed(redis_client: 
     assert (await dialogue.open_session(opened.session_id, new_allowed=False)).resumed
     with pytest.raises(NewSessionRefused):
         await dialogue.open_session(None, new_allowed=False)
+
+
+# --- verified customers ---------------------------------------------------------
+
+
+def sara(name: str = "Sara") -> Customer:
+    return Customer("customer-42", name, "sara@example.com")
+
+
+async def test_a_verified_customers_conversation_follows_them_to_another_device(redis_client: Redis) -> None:
+    dialogue = fakes.dialogue(redis_client, ScriptedRasa([{"text": "ok"}]))
+    laptop = await dialogue.open_session(None, "fa", customer=sara())
+    await dialogue.handle_customer_message(laptop.conversation_id, message("سفارشم کجاست"))
+    phone = await dialogue.open_session(None, "fa", customer=sara())
+    assert phone.conversation_id == laptop.conversation_id
+    assert phone.resumed and not phone.replaced
+    assert is_signed_session_id(SECRET, phone.session_id)
+    conversation = await dialogue.store.get(phone.conversation_id)
+    assert conversation is not None and conversation.customer == sara()
+    # A phone with an empty anonymous chat of its own moves to the customer's conversation.
+    anonymous = await dialogue.open_session(None)
+    moved = await dialogue.open_session(anonymous.session_id, customer=sara("Sara K."))
+    assert moved.conversation_id == laptop.conversation_id and moved.replaced
+    refreshed = await dialogue.store.get(moved.conversation_id)
+    assert refreshed is not None and refreshed.customer == sara("Sara K.")
+
+
+async def test_signing_in_mid_chat_keeps_the_chat_and_links_it(redis_client: Redis) -> None:
+    dialogue = fakes.dialogue(redis_client, ScriptedRasa([{"text": "ok"}]))
+    earlier = await dialogue.open_session(None, customer=sara())  # an older conversation elsewhere
+    anonymous = await dialogue.open_session(None)
+    await dialogue.handle_customer_message(anonymous.conversation_id, message("where is my order"))
+    signed_in = await dialogue.open_session(anonymous.session_id, customer=sara())
+    assert signed_in.conversation_id == anonymous.conversation_id != earlier.conversation_id
+    assert signed_in.session_id == anonymous.session_id and not signed_in.replaced
+    # ...and from now on it is the one their other devices resume.
+    assert (await dialogue.open_session(None, customer=sara())).conversation_id == anonymous.conversation_id
+
+
+async def test_one_customers_chat_is_never_opened_for_another(redis_client: Redis) -> None:
+    dialogue = fakes.dialogue(redis_client, ScriptedRasa([{"text": "ok"}]))
+    hers = await dialogue.open_session(None, customer=sara())
+    await dialogue.handle_customer_message(hers.conversation_id, message("my address is ..."))
+    # The next customer on the same computer, signed in as themselves.
+    his = await dialogue.open_session(hers.session_id, customer=Customer("customer-7", "Arman"))
+    assert his.conversation_id != hers.conversation_id and his.replaced and not his.resumed
+    conversation = await dialogue.store.get(his.conversation_id)
+    assert conversation is not None and conversation.customer == Customer("customer-7", "Arman")
+
+
+async def test_rasa_gets_the_pages_attributes_and_the_customer_but_not_the_email(redis_client: Redis) -> None:
+    rasa = ScriptedRasa([{"text": "ok"}])
+    dialogue = fakes.dialogue(redis_client, rasa)
+    opened = await dialogue.open_session(None, customer=sara())
+    metadata = {"language": "en", "plan": "gold", "orders": 3, "cart": {"x": 1}}
+    msg = UserMessage("hello", None, "en", "c1", metadata)
+    await dialogue.handle_customer_message(opened.conversation_id, msg)
+    assert rasa.sent[-1][2] == {
+        "language": "en",
+        "attributes": {"plan": "gold", "orders": 3},
+        "customer": {"id": "customer-42", "name": "Sara"},
+    }
+    conversation = await dialogue.store.get(opened.conversation_id)
+    assert conversation is not None and conversation.attributes == {"plan": "gold", "orders": 3}
+    # A later message without them: the conversation's last ones still go with it.
+    await dialogue.handle_customer_message(opened.conversation_id, message("and another thing", "en"))
+    assert rasa.sent[-1][2]["attributes"] == {"plan": "gold", "orders": 3}
+
+
+async def test_an_expired_conversation_is_not_brought_back_as_a_bare_hash(redis_client: Redis) -> None:
+    dialogue = fakes.dialogue(redis_client, ScriptedRasa())
+    assert not await dialogue.store.identify("gone", sara())
+    assert not await dialogue.store.remember_attributes("gone", {"plan": "gold"})
+    assert await dialogue.store.get("gone") is None
+    assert await dialogue.store.conversation_of(sara()) is None

@@ -14,6 +14,7 @@ from bot.core import keys
 from bot.core.agent_protocol import AGENT_NAMESPACE, AGENTS_ROOM, AgentEvent, AgentRole
 from bot.core.conversations import ConversationState, Sender
 from bot.core.customer_protocol import CustomerEvent, HandoffState, conversation_room
+from bot.core.identity import Customer
 from bot.core.signals import HandoffReason, HandoffSignal
 from bot.trainer.inbox import NluInbox
 from handoff.service import CustomerMessage, HandoffService
@@ -99,6 +100,15 @@ async def test_offline_ticket_is_kept_and_told_to_agents_and_bad_ones_refused(
     assert emitter.payloads(AgentEvent.OFFLINE_TICKET) == [ticket]
     [entry] = await service.store.transcript("c1")
     assert entry.sender is Sender.CUSTOMER and entry.extra == {"email": "a@b.am"}
+    assert (ticket["name"], ticket["customer_id"]) == ("", "")
+
+
+async def test_a_verified_customers_ticket_carries_their_name(service: HandoffService) -> None:
+    await service.store.create("c2", "fa")
+    await service.store.identify("c2", Customer("shop-42", "Sara Karimi", "sara@example.com"))
+    assert await service.leave_offline_ticket("c2", "sara@example.com", "سفارشم نرسیده")
+    [ticket] = await service.tickets.newest()
+    assert (ticket["name"], ticket["customer_id"], ticket["email"]) == ("Sara Karimi", "shop-42", "sara@example.com")
 
 
 async def test_ratings_are_checked(service: HandoffService) -> None:

@@ -30,7 +30,8 @@ export const ProtocolErrorCode = Object.freeze({
   "TOO_LONG": "message_too_long",
   "SERVICE_UNAVAILABLE": "service_unavailable",
   "SERVICE_BUSY": "service_busy",
-  "RATE_LIMITED": "rate_limited"
+  "RATE_LIMITED": "rate_limited",
+  "IDENTITY_REFUSED": "identity_refused"
 });
 
 export const Sender = Object.freeze({

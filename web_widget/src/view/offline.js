@@ -18,10 +18,10 @@ export const TicketResult = Object.freeze({
 
 /**
  * The form in `container` (the panel's offline slot). `submit(email, message)`
- * resolves to a TicketResult. The form, or its thank-you once sent, stays until
+ * resolves to a TicketResult; `knownEmail()` fills the address in (a signed-in customer's). The form, or its thank-you once sent, stays until
  * `hide()`; `show()` again after that starts afresh.
  */
-export function createOfflineForm(container, i18n, submit) {
+export function createOfflineForm(container, i18n, submit, knownEmail = () => "") {
   const ids = { prompt: "dss-offline-prompt", email: "dss-offline-email", message: "dss-offline-message", error: "dss-offline-error" };
   let shown = false;
   let generation = 0; // bumped on every show/hide: an answer for an older form is ignored
@@ -51,6 +51,7 @@ export function createOfflineForm(container, i18n, submit) {
       maxlength: MAX_EMAIL_CHARS,
       dir: "ltr",
     });
+    email.value = knownEmail(); // a signed-in customer's address, to check or change
     const message = h("textarea", {
       id: ids.message,
       class: "field offline__message",

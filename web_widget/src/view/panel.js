@@ -42,7 +42,7 @@ export function handoffText(status, i18n) {
 /**
  * Build the widget inside `shadowRoot`.
  * `actions`: {toggle, close, send(text), choose(reply), requestHuman, retry(id), rate(score, comment), typing(),
- * leaveMessage(email, message) → Promise of an offline.js TicketResult}.
+ * leaveMessage(email, message) → Promise of an offline.js TicketResult, knownEmail() → the signed-in customer's address or ""}.
  */
 export function createView(shadowRoot, { i18n, title, position }, actions) {
   const ids = { panel: "dss-panel", title: "dss-title", input: "dss-input" };
@@ -147,7 +147,12 @@ export function createView(shadowRoot, { i18n, title, position }, actions) {
   shadowRoot.appendChild(root);
 
   const messages = createMessageList(list, i18n, (id) => actions.retry(id));
-  const offline = createOfflineForm(offlineSlot, i18n, (email, message) => actions.leaveMessage(email, message));
+  const offline = createOfflineForm(
+    offlineSlot,
+    i18n,
+    (email, message) => actions.leaveMessage(email, message),
+    () => (actions.knownEmail ? actions.knownEmail() : ""),
+  );
   let humanPendingTimer = null;
   /** The leave-a-message form appeared while the customer was elsewhere: focus it on the next open. */
   let offlineFocusPending = false;
