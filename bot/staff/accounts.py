@@ -28,6 +28,7 @@ from redis.asyncio import Redis
 
 from bot.core import keys
 from bot.core.agent_protocol import AgentRole
+from bot.core.languages import Language, parse_language_tag
 from bot.core.redis_values import as_text
 from bot.staff.login_guard import LoginBusy, LoginGuard, TooManyLoginFailures, hash_password
 from bot.staff.presence import DEFAULT_PRESENCE_TTL_S, AgentPresence
@@ -40,6 +41,8 @@ USERNAME_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,31}$")
 
 
 DISABLED_FIELD: Final = "disabled"
+#: The language the agent chose for the staff pages; absent until they choose one.
+LANGUAGE_FIELD: Final = "language"
 FIELDS_FOR_LOGIN: Final = ("password_hash", DISABLED_FIELD)
 MIN_PASSWORD_CHARS: Final = 8
 
@@ -63,9 +66,16 @@ class Agent:
     display_name: str
     role: AgentRole
     capacity: int
+    #: The staff pages' language the agent chose (None: not chosen yet; the browser's is used).
+    language: Language | None = None
 
     def to_public(self) -> dict[str, object]:
-        return {"username": self.username, "display_name": self.display_name, "role": self.role.value}
+        return {
+            "username": self.username,
+            "display_name": self.display_name,
+            "role": self.role.value,
+            "language": self.language,
+        }
 
 
 def _token_hash(token: str) -> str:
@@ -108,7 +118,11 @@ class AgentDirectory:
         if not data:
             return None
         return Agent(
-            username, data["display_name"], AgentRole(data["role"]), int(data.get("capacity") or DEFAULT_CAPACITY)
+            username,
+            data["display_name"],
+            AgentRole(data["role"]),
+            int(data.get("capacity") or DEFAULT_CAPACITY),
+            parse_language_tag(data.get(LANGUAGE_FIELD) or None),
         )
 
     async def login(self, username: str, password: str, address: str) -> tuple[str, Agent]:
@@ -167,6 +181,12 @@ class AgentDirectory:
         await self.redis.hset(keys.agent_key(username), DISABLED_FIELD, "1" if disabled else "")
         if disabled:
             await self.revoke_tokens(username)
+
+    async def set_language(self, username: str, language: Language) -> None:
+        """The staff pages' language of the account, kept so it follows the agent to any device."""
+        if not await self.redis.exists(keys.agent_key(username)):
+            raise UnknownAccount(username)
+        await self.redis.hset(keys.agent_key(username), LANGUAGE_FIELD, language)
 
     async def remove(self, username: str) -> None:
         """Delete the account and end its sessions (its transcripts and analytics stay)."""

@@ -1,7 +1,9 @@
-"""Sign-in for every staff page: ``/api/agent/login``, ``logout`` and ``me``.
+"""Sign-in for every staff page: ``/api/agent/login``, ``logout`` and ``me``, and the pages' language.
 
 The console, the trainer page and the dashboard all sign in here and send the
 token as ``Authorization: Bearer``; the agent socket takes the same token.
+``PUT /api/agent/language`` keeps the language the agent chose for the staff
+pages on the account, so it follows them to another device.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from typing import Final
 from aiohttp import web
 
 from bot.core.addresses import Network, client_address
-from bot.staff.accounts import AgentDirectory, LoginBusy, LoginRefused, TooManyLoginFailures
+from bot.core.languages import LANGUAGES, Language
+from bot.core.rate_limit import RateLimiter
+from bot.staff.accounts import AgentDirectory, LoginBusy, LoginRefused, TooManyLoginFailures, UnknownAccount
 from bot.staff.login_guard import WINDOW_S
-from bot.staff.web import bearer_token, staff_member
+from bot.staff.web import bearer_token, json_error, staff_member
 
 __all__ = ["register_sign_in_routes"]
 
@@ -23,12 +27,27 @@ MAX_CREDENTIAL_CHARS: Final = 200
 #: burst of logins cannot take the Redis connections customers need.
 MAX_LOGINS_IN_FLIGHT: Final = 32
 BUSY: Final = {"error": "too many sign-ins at once; try again in a moment"}
+#: Language changes an account may make a minute (a person picks one now and then).
+LANGUAGE_CHANGES_PER_MINUTE: Final = 20
+LANGUAGE_CODES: Final = ", ".join(LANGUAGES)
+
+
+def _chosen_language(body: object) -> Language:
+    """The registered language code in ``{"language": code}``; a 400 with the codes otherwise."""
+    code = body.get("language") if isinstance(body, dict) else None
+    for language in LANGUAGES:
+        if code == language:
+            return language
+    if isinstance(code, str):
+        shown = code if len(code) <= 20 else f"{code[:20]}…"
+        raise json_error(web.HTTPBadRequest, f"unknown language {shown!r}; one of {LANGUAGE_CODES}")
+    raise json_error(web.HTTPBadRequest, f"send JSON {{language}}, one of {LANGUAGE_CODES}")
 
 
 def register_sign_in_routes(
     app: web.Application, get_agents: Callable[[], AgentDirectory], trusted_proxies: Sequence[Network] = ()
 ) -> None:
-    """``POST /api/agent/login``, ``POST /api/agent/logout``, ``GET /api/agent/me``."""
+    """``POST /api/agent/login``, ``POST /api/agent/logout``, ``GET /api/agent/me``, ``PUT /api/agent/language``."""
 
     in_flight = 0
 
@@ -77,6 +96,24 @@ def register_sign_in_routes(
     async def me(request: web.Request) -> web.Response:
         return web.json_response({"agent": (await staff_member(get_agents(), request)).to_public()})
 
+    async def language(request: web.Request) -> web.Response:
+        agents = get_agents()
+        agent = await staff_member(agents, request)
+        limiter = RateLimiter(agents.redis, "staff_language", LANGUAGE_CHANGES_PER_MINUTE, 60)
+        if not await limiter.allow(agent.username):
+            raise json_error(web.HTTPTooManyRequests, "too many language changes; try again in a minute")
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        chosen = _chosen_language(body)
+        try:
+            await agents.set_language(agent.username, chosen)
+        except UnknownAccount:  # removed since the token was checked
+            raise json_error(web.HTTPUnauthorized, "unauthorized") from None
+        return web.json_response({"agent": {**agent.to_public(), "language": chosen}})
+
     app.router.add_post("/api/agent/login", login)
     app.router.add_post("/api/agent/logout", logout)
     app.router.add_get("/api/agent/me", me)
+    app.router.add_put("/api/agent/language", language)

@@ -16,16 +16,23 @@ from typing import Final
 from aiohttp import web
 
 from bot.core.agent_protocol import AgentRole
+from bot.core.languages import LANGUAGES
 from bot.staff.accounts import Agent, AgentDirectory
 
-__all__ = ["STAFF_CSP", "STAFF_SCRIPTS", "add_staff_page", "bearer_token", "json_error", "staff_member"]
+__all__ = ["LOCALE_FILES", "STAFF_CSP", "STAFF_SCRIPTS", "add_staff_page", "bearer_token", "json_error", "staff_member"]
 
 STAFF_CSP: Final = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
-STATIC_TYPES: Final = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
+STATIC_TYPES: Final = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".json": "application/json"}
+#: What a page's own directory may serve (catalogs come from LOCALE_FILES only).
+PAGE_TYPES: Final = (".html", ".js", ".css")
 PAGES_DIR: Final = Path(__file__).parent / "pages"
+#: The staff pages' strings, one catalog a language (``<code>.json``), read by ``pages/i18n.js``;
+#: served under every staff page's path as ``locales/<code>.json``.
+LOCALES_DIR: Final = PAGES_DIR / "locales"
+LOCALE_FILES: Final[dict[str, Path]] = {code: LOCALES_DIR / f"{code}.json" for code in LANGUAGES}
 #: What the staff pages share (sign-in.js, shell.js, dom.js, languages.js, staff.css and the
 #: generated constants.js), served under every staff page's path.
 STAFF_SCRIPTS: Final = {path.name: path for path in sorted(PAGES_DIR.iterdir()) if path.suffix in (".js", ".css")}
@@ -59,16 +66,26 @@ def add_staff_page(app: web.Application, prefix: str, directory: Path, extra: Ma
     """Serve ``directory``'s html, js and css under ``/prefix/`` (``index.html`` at the root).
 
     The shared staff files (:data:`STAFF_SCRIPTS`) and ``extra`` (a library from
-    ``node_modules``) are served under ``/prefix/<name>`` too; nothing else
-    outside ``directory`` is reachable.
+    ``node_modules``) are served under ``/prefix/<name>`` too, and the
+    registered languages' catalogs under ``/prefix/locales/<code>.json``;
+    nothing else outside ``directory`` is reachable.
     """
     extra = {**STAFF_SCRIPTS, **extra}
 
     async def page_file(request: web.Request) -> web.StreamResponse:
         name = request.match_info.get("name") or "index.html"
         path = extra.get(name) or directory / name
-        if path.suffix not in STATIC_TYPES or (name not in extra and path.parent != directory):
+        if path.suffix not in PAGE_TYPES or (name not in extra and path.parent != directory):
             raise web.HTTPNotFound()
+        return _serve(path)
+
+    async def locale_file(request: web.Request) -> web.StreamResponse:
+        path = LOCALE_FILES.get(request.match_info["code"])
+        if path is None:
+            raise web.HTTPNotFound()
+        return _serve(path)
+
+    def _serve(path: Path) -> web.StreamResponse:
         if not path.is_file():
             raise web.HTTPNotFound()
         headers = {
@@ -86,3 +103,4 @@ def add_staff_page(app: web.Application, prefix: str, directory: Path, extra: Ma
     app.router.add_get(f"/{prefix}", page_root)
     app.router.add_get(f"/{prefix}/", page_file)
     app.router.add_get(f"/{prefix}/{{name:[A-Za-z0-9_.-]+}}", page_file)
+    app.router.add_get(f"/{prefix}/locales/{{code:[a-z]{{2,3}}}}.json", locale_file)

@@ -9,12 +9,13 @@
 // alerts-permission, alerts-permission-state.
 
 import { h } from "./dom.js";
+import { t } from "./i18n.js";
 
 export const AlertKind = Object.freeze({ NEW_CHAT: "new_chat", NEW_MESSAGE: "new_message" });
 export const AlertChannel = Object.freeze({ SOUND: "sound", DESKTOP: "desktop" });
 
-const KIND_LABELS = Object.freeze({ new_chat: "New chat in the queue", new_message: "New message in a chat I'm not looking at" });
-const CHANNEL_LABELS = Object.freeze({ sound: "Sound", desktop: "Desktop notification" });
+const KIND_LABELS = Object.freeze({ new_chat: () => t("alerts.kind_new_chat"), new_message: () => t("alerts.kind_new_message") });
+const CHANNEL_LABELS = Object.freeze({ sound: () => t("alerts.channel_sound"), desktop: () => t("alerts.channel_desktop") });
 /** Sounds on, desktop off until the agent allows it: the browser must ask first. */
 const DEFAULT_CHOICES = Object.freeze({ sound: { new_chat: true, new_message: true }, desktop: { new_chat: false, new_message: false } });
 /** Several events at once make one sound. */
@@ -22,10 +23,10 @@ const SOUND_GAP_MS = 1_500;
 /** Two short tones: higher for a new chat, lower for a message. */
 const TONES = Object.freeze({ new_chat: [880, 1175], new_message: [660, 660] });
 const PERMISSION_TEXT = Object.freeze({
-  default: "Your browser will ask whether this console may show notifications. They are used only for the alerts chosen here.",
-  granted: "Desktop notifications are allowed.",
-  denied: "Desktop notifications are blocked for this site; allow them in the browser's site settings.",
-  unsupported: "This browser cannot show desktop notifications.",
+  default: () => t("alerts.permission_default"),
+  granted: () => t("alerts.permission_granted"),
+  denied: () => t("alerts.permission_denied"),
+  unsupported: () => t("alerts.permission_unsupported"),
 });
 
 function storageKey(username) {
@@ -65,8 +66,8 @@ export function createAlerts({ onOpen }) {
   const panel = h("div", { id: "alerts-panel", class: "alerts__panel", "data-testid": "alerts-panel", hidden: true });
   const toggle = h(
     "button",
-    { type: "button", class: "button button--quiet alerts__toggle", "data-testid": "alerts-toggle", "aria-expanded": "false", "aria-controls": "alerts-panel" },
-    ["Alerts"],
+    { type: "button", class: "button button--quiet alerts__toggle", "data-testid": "alerts-toggle", "aria-expanded": "false", "aria-controls": "alerts-panel", "data-i18n": "alerts.toggle" },
+    [t("alerts.toggle")],
   );
   const menu = h("div", { class: "alerts" }, [toggle, panel]);
 
@@ -107,22 +108,22 @@ export function createAlerts({ onOpen }) {
     const state = permission();
     const rows = Object.values(AlertKind).map((kind) =>
       h("fieldset", { class: "alerts__kind" }, [
-        h("legend", {}, [KIND_LABELS[kind]]),
+        h("legend", {}, [KIND_LABELS[kind]()]),
         ...Object.values(AlertChannel).map((channel) => {
           const id = `alert-${channel}-${kind}`;
           const box = h("input", { type: "checkbox", id, "data-testid": id });
           box.checked = choices[channel][kind];
           box.disabled = channel === AlertChannel.DESKTOP && (state === "denied" || state === "unsupported");
           box.addEventListener("change", () => choose(channel, kind, box.checked));
-          return h("label", { class: "checkbox", for: id }, [box, ` ${CHANNEL_LABELS[channel]}`]);
+          return h("label", { class: "checkbox", for: id }, [box, ` ${CHANNEL_LABELS[channel]()}`]);
         }),
       ]),
     );
-    const ask = h("button", { type: "button", class: "button button--small", "data-testid": "alerts-permission", hidden: state !== "default" }, ["Allow desktop notifications"]);
+    const ask = h("button", { type: "button", class: "button button--small", "data-testid": "alerts-permission", hidden: state !== "default" }, [t("alerts.allow")]);
     ask.addEventListener("click", askPermission);
     panel.replaceChildren(
       ...rows,
-      h("p", { class: "alerts__permission", "data-testid": "alerts-permission-state", "data-permission": state }, [PERMISSION_TEXT[state]]),
+      h("p", { class: "alerts__permission", "data-testid": "alerts-permission-state", "data-permission": state }, [PERMISSION_TEXT[state]()]),
       ask,
     );
   }
@@ -167,6 +168,10 @@ export function createAlerts({ onOpen }) {
 
   return {
     menu,
+    /** The page's language changed: an open menu is drawn again in it. */
+    relabel() {
+      if (!panel.hidden) renderPanel();
+    },
     /** The signed-in agent (null: signed out): their choices are loaded. */
     setAgent(name) {
       username = name || null;

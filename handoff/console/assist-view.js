@@ -6,14 +6,15 @@
 
 import { h, replaceChildren } from "./dom.js";
 import { formatConfidence, formatDuration } from "./format.js";
+import { t } from "./i18n.js";
 import { languageName, reasonLabel } from "./protocol.js";
 
 const FALLBACK_INTENT = "nlu_fallback";
 
-/** "faq/refund_status" → "Refund status"; "complain" → "Complain". */
+/** "faq/refund_status" → "Refund status"; "complain" → "Complain" (data: not translated). */
 export function intentLabel(name) {
   const text = String(name || "").replace(/^faq\//, "").replace(/_/g, " ").trim();
-  return text ? text.charAt(0).toUpperCase() + text.slice(1) : "Unknown";
+  return text ? text.charAt(0).toUpperCase() + text.slice(1) : t("common.unknown");
 }
 
 /** Loading states of a summary in the store. */
@@ -53,10 +54,10 @@ export function createAssistView(elements, { onPick }) {
       }
       body.hidden = false;
       const loaded = summary !== SummaryState.LOADING && summary !== SummaryState.FAILED;
-      const text = summary === SummaryState.LOADING ? "Reading the conversation…" : "The summary could not be loaded.";
+      const text = summary === SummaryState.LOADING ? t("assist.loading") : t("assist.failed");
       const [facts, ...content] = loaded ? summaryContent(summary) : [null, h("p", { class: "empty" }, [text])];
       const details = h("details", { class: "assist-summary__details" }, [
-        h("summary", { class: "assist-summary__title" }, [h("strong", {}, ["Summary"]), facts ? " · " : "", facts]),
+        h("summary", { class: "assist-summary__title" }, [h("strong", {}, [t("assist.summary")]), facts ? " · " : "", facts]),
         ...content,
       ]);
       details.open = !folded;
@@ -72,7 +73,7 @@ export function createAssistView(elements, { onPick }) {
         return;
       }
       replaceChildren(list, [
-        h("span", { class: "suggestions__label", id: "suggestions-label" }, ["Suggested replies"]),
+        h("span", { class: "suggestions__label", id: "suggestions-label" }, [t("assist.suggestions")]),
         ...shown.map((suggestion, index) =>
           h(
             "button",
@@ -82,13 +83,13 @@ export function createAssistView(elements, { onPick }) {
               "data-suggestion": String(index),
               "data-testid": "suggestion",
               "data-source": suggestion.source || "",
-              title: "Put this reply in the reply box",
+              title: t("assist.suggestion_hint"),
               lang: language || "",
             },
             [
               h("span", { class: "suggestion__text", dir: "auto" }, [suggestion.text]),
               h("span", { class: "suggestion__meta" }, [
-                `${suggestion.source === "canned" ? "Canned" : "Assistant"} · ${suggestion.source === "canned" ? String(suggestion.label || "") : intentLabel(suggestion.label)} · ${formatConfidence(suggestion.confidence)}`,
+                `${suggestion.source === "canned" ? t("assist.source_canned") : t("sender.bot")} · ${suggestion.source === "canned" ? String(suggestion.label || "") : intentLabel(suggestion.label)} · ${formatConfidence(suggestion.confidence)}`,
               ]),
             ],
           ),
@@ -100,20 +101,20 @@ export function createAssistView(elements, { onPick }) {
 
 function summaryContent(summary) {
   const facts = [
-    `Handed off: ${reasonLabel(summary.reason)}`,
+    t("assist.handed_off", { reason: reasonLabel(summary.reason) }),
     `${languageName(summary.language)}${summary.language ? ` (${summary.language})` : ""}`,
-    Number.isFinite(summary.waited_s) ? `Waited ${formatDuration(summary.waited_s)} for a person` : null,
-    Number.isFinite(summary.since_s) ? `Chatting for ${formatDuration(summary.since_s)}` : null,
+    Number.isFinite(summary.waited_s) ? t("assist.waited", { duration: formatDuration(summary.waited_s) }) : null,
+    Number.isFinite(summary.since_s) ? t("assist.chatting", { duration: formatDuration(summary.since_s) }) : null,
   ].filter(Boolean);
   const questions = Array.isArray(summary.questions) ? summary.questions.filter((q) => q && typeof q === "object") : [];
   const unsure = Number(summary.unsure_turns) || 0;
   const parts = [h("span", { class: "assist-summary__facts", "data-testid": "summary-facts" }, [facts.join(" · ")])];
   if (!summary.complete) {
-    parts.push(h("p", { class: "empty" }, ["The assistant could not be asked what the customer said before; read the transcript."]));
+    parts.push(h("p", { class: "empty" }, [t("assist.incomplete")]));
   } else if (questions.length === 0) {
-    parts.push(h("p", { class: "empty" }, ["The customer asked the assistant nothing before the handoff."]));
+    parts.push(h("p", { class: "empty" }, [t("assist.no_questions")]));
   } else {
-    const heading = unsure ? `What they asked (${unsure} not understood)` : "What they asked";
+    const heading = unsure ? t("assist.questions_unsure", { count: unsure }) : t("assist.questions");
     parts.push(h("p", { class: "assist-summary__heading" }, [heading]));
     parts.push(h("ol", { class: "assist-summary__questions", "data-testid": "summary-questions" }, questions.map(questionItem)));
   }
@@ -125,15 +126,17 @@ function questionItem(question) {
   const guesses = Array.isArray(question.guesses) ? question.guesses.filter((g) => g && g.name) : [];
   const intent = understood
     ? `${intentLabel(question.intent)} (${formatConfidence(question.confidence)})`
-    : `Not understood${guesses.length ? `; maybe ${guesses.map((g) => `${intentLabel(g.name)} ${formatConfidence(g.confidence)}`).join(", ")}` : ""}`;
+    : guesses.length
+      ? t("assist.not_understood_maybe", { guesses: guesses.map((g) => `${intentLabel(g.name)} ${formatConfidence(g.confidence)}`).join(", ") })
+      : t("assist.not_understood");
   const answers = Array.isArray(question.answers) ? question.answers.filter((a) => typeof a === "string" && a) : [];
   return h("li", { class: "assist-question", "data-understood": understood ? "true" : "false" }, [
     question.button
-      ? h("span", { class: "assist-question__text assist-question__text--button" }, ["Pressed a button"])
+      ? h("span", { class: "assist-question__text assist-question__text--button" }, [t("assist.pressed_button")])
       : h("q", { class: "assist-question__text", dir: "auto" }, [String(question.text || "")]),
     h("span", { class: "assist-question__intent" }, [intent]),
     answers.length
-      ? h("span", { class: "assist-question__answer", dir: "auto" }, [`Assistant: ${answers[0]}`])
-      : h("span", { class: "assist-question__answer assist-question__answer--none" }, ["The assistant did not answer."]),
+      ? h("span", { class: "assist-question__answer", dir: "auto" }, [t("assist.answer", { answer: answers[0] })])
+      : h("span", { class: "assist-question__answer assist-question__answer--none" }, [t("assist.no_answer")]),
   ]);
 }

@@ -4,6 +4,7 @@
 // keeps its own draft.
 
 import { h, replaceChildren } from "./dom.js";
+import { t } from "./i18n.js";
 
 /** While the agent keeps typing, "on" is repeated at most this often. */
 const TYPING_REFRESH_MS = 3_000;
@@ -13,9 +14,9 @@ const TYPING_IDLE_MS = 4_000;
 export const MessageKind = Object.freeze({ REPLY: "reply", NOTE: "note" });
 
 const PLACEHOLDERS = Object.freeze({
-  reply: "Reply to the customer… (Enter sends, Shift+Enter adds a line)",
-  note: "Internal note, only agents see it… (Enter saves)",
-  closed: "This conversation is closed.",
+  reply: () => t("composer.placeholder_reply"),
+  note: () => t("composer.placeholder_note"),
+  closed: () => t("composer.placeholder_closed"),
 });
 
 /**
@@ -59,7 +60,7 @@ export function createComposer(elements, { onSubmit, onTyping }) {
     const note = noteMode.checked;
     form.classList.toggle("composer--note", note && enabled);
     input.disabled = !enabled;
-    input.placeholder = enabled ? PLACEHOLDERS[note ? MessageKind.NOTE : MessageKind.REPLY] : PLACEHOLDERS.closed;
+    input.placeholder = enabled ? PLACEHOLDERS[note ? MessageKind.NOTE : MessageKind.REPLY]() : PLACEHOLDERS.closed();
     sendButton.disabled = !enabled || sending;
     noteButton.disabled = !enabled || sending;
     noteMode.disabled = !enabled;
@@ -125,7 +126,14 @@ export function createComposer(elements, { onSubmit, onTyping }) {
     if (answer) insertAtCursor(answer.text);
   });
 
+  /** The canned answers as given (null while loading). */
+  let cannedGiven = [];
+
   return {
+    /** The page's language changed: placeholders again. */
+    relabel() {
+      this.setCanned(cannedGiven);
+    },
     /** Switch to `id` (or none): the old draft is kept, typing stopped, the new draft shown. */
     open(id) {
       if (id === conversationId) return;
@@ -142,8 +150,9 @@ export function createComposer(elements, { onSubmit, onTyping }) {
     },
     /** Canned answers for the open conversation's language; null while loading. */
     setCanned(answers) {
+      cannedGiven = answers;
       cannedAnswers = Array.isArray(answers) ? answers : [];
-      const placeholder = answers === null ? "Loading canned answers…" : cannedAnswers.length ? "Insert a canned answer…" : "No canned answers";
+      const placeholder = answers === null ? t("composer.canned_loading") : cannedAnswers.length ? t("composer.canned_insert") : t("composer.canned_none");
       replaceChildren(cannedSelect, [
         h("option", { value: "" }, [placeholder]),
         ...cannedAnswers.map((answer, index) => h("option", { value: String(index), title: answer.text }, [String(answer.title || answer.text)])),

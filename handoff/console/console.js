@@ -16,21 +16,19 @@ import { CHOOSABLE_STATUSES, ConsoleError, agentStatusLabel, errorMessage, langu
 import { createQueueView } from "./queue-view.js";
 import { createReassignControl } from "./reassign-control.js";
 import { createStore } from "./store.js";
+import { onLanguageChange, t } from "./i18n.js";
 import { createStaffPage } from "./shell.js";
-import { SESSION_ENDED } from "./sign-in.js";
+import { sessionEnded } from "./sign-in.js";
 import { createTicketsView } from "./tickets-view.js";
 
-const TITLE = "Support console";
 const TICK_MS = 1_000;
 /** Wait this long for a late message before reading a transcript again. */
 const GAP_WAIT_MS = 800;
-const REFUSED = "This console is for agents and supervisors.";
-const TICKETS_FAILED = "Could not load the messages left while we were away.";
-const AGENTS_FAILED = "Could not load the list of agents.";
+const refused = () => t("console.refused");
 
 const ui = {
   consoleView: byId("console-view"),
-  connectionState: h("span", { id: "connection-state", class: "connection", role: "status", "data-state": "connecting" }, ["Connecting…"]),
+  connectionState: h("span", { id: "connection-state", class: "connection", role: "status", "data-state": "connecting" }, [t("connection.connecting")]),
   statusSelect: h(
     "select",
     { id: "status-select", class: "status-select", "data-testid": "status-select" },
@@ -49,14 +47,14 @@ const alerts = createAlerts({ onOpen: (id) => (id && store.conversation(id) ? se
 let seenWaiting = null;
 
 const signIn = createStaffPage({
-  title: TITLE,
-  hint: "Sign in with your agent account.",
+  titleKey: "console.title",
+  hintKey: "console.hint",
+  refusedKey: "console.refused",
   storageKey: "console.token",
   roles: [AgentRole.AGENT, AgentRole.SUPERVISOR],
-  refusedMessage: REFUSED,
   view: ui.consoleView,
   leading: [ui.connectionState],
-  trailing: [alerts.menu, h("label", { for: "status-select", class: "visually-hidden" }, ["Your status"]), ui.statusSelect],
+  trailing: [alerts.menu, h("label", { for: "status-select", class: "visually-hidden", "data-i18n": "status.label" }), ui.statusSelect],
   onSignedIn: (agent) => startConsole(normaliseAgent(agent)),
   onSignedOut: endSession,
 });
@@ -142,7 +140,7 @@ function startConsole(agent) {
   seenWaiting = null;
   status = savedStatus.load() === AgentStatus.AWAY ? AgentStatus.AWAY : AgentStatus.ONLINE;
   showStatus();
-  setConnectionState("connecting", "Connecting…");
+  setConnectionState("connecting", () => t("connection.connecting"));
   renderAll();
   connectedBefore = false;
   ticketsView.clear();
@@ -151,12 +149,12 @@ function startConsole(agent) {
   connection = createConnection(token, {
     connected: onConnected,
     disconnected: () => {
-      setConnectionState("offline", "Connection lost, reconnecting…");
+      setConnectionState("offline", () => t("connection.lost"));
       store.clearCustomerTyping();
       conversationView.renderTyping(store);
     },
-    failed: () => setConnectionState("offline", "Cannot reach the server, retrying…"),
-    unauthorized: (code) => signIn.expire(code === AgentErrorCode.FORBIDDEN ? REFUSED : SESSION_ENDED),
+    failed: () => setConnectionState("offline", () => t("connection.failed")),
+    unauthorized: (code) => signIn.expire(code === AgentErrorCode.FORBIDDEN ? refused : sessionEnded),
     queue: onQueue,
     myConversations: onMyConversations,
     message: onMessage,
@@ -192,16 +190,20 @@ function endSession() {
 
 // ---- connection and status -------------------------------------------------
 
+/** The connection's state in the top bar; `text()` gives its words in the page's language. */
+let connectionText = () => t("connection.connecting");
+
 function setConnectionState(state, text) {
   ui.connectionState.dataset.state = state;
-  ui.connectionState.textContent = text;
+  connectionText = text;
+  ui.connectionState.textContent = text();
 }
 
 async function onConnected() {
-  setConnectionState("online", "Connected");
+  setConnectionState("online", () => t("connection.online"));
   // The status is the agent's choice: tell it again on every (re)connection.
   const ack = await request(AgentEvent.SET_STATUS, { status });
-  if (!ack.ok) showNotice(`Could not set your status: ${errorMessage(ack)}`);
+  if (!ack.ok) showNotice(t("status.set_failed", { error: errorMessage(ack) }));
   // Entries may have been missed while disconnected: reload the open conversation.
   if (store.selectedId) refreshConversation(store.selectedId);
   // Tickets may have been left meanwhile (the first connection follows the load at sign-in).
@@ -221,7 +223,7 @@ async function onStatusChange() {
   } else {
     const ack = await request(AgentEvent.SET_STATUS, { status: wanted });
     if (ack.ok) status = ack.status === AgentStatus.AWAY || ack.status === AgentStatus.ONLINE ? ack.status : wanted;
-    else showNotice(`Could not change your status: ${errorMessage(ack)}`);
+    else showNotice(t("status.change_failed", { error: errorMessage(ack) }));
   }
   savedStatus.save(status);
   showStatus();
@@ -239,7 +241,7 @@ function onQueue(payload) {
   for (const item of fresh) {
     const preview = item.preview ? `: ${String(item.preview).slice(0, ALERT_PREVIEW_CHARS)}` : "";
     alerts.alert(AlertKind.NEW_CHAT, {
-      title: "New chat waiting",
+      title: t("alerts.new_chat_title"),
       body: `${languageName(item.language)} · ${reasonLabel(item.reason)}${preview}`,
       conversationId: item.conversation_id,
     });
@@ -257,7 +259,7 @@ function onMessage({ conversation_id: id, entry }) {
   const lookingAt = id === store.selectedId && document.visibilityState === "visible";
   if (entry.sender === Sender.CUSTOMER && !lookingAt && store.isActive(store.conversation(id))) {
     alerts.alert(AlertKind.NEW_MESSAGE, {
-      title: "New message from a customer",
+      title: t("alerts.new_message_title"),
       body: String(entry.text || "").slice(0, ALERT_PREVIEW_CHARS),
       conversationId: id,
     });
@@ -316,7 +318,7 @@ async function loadTickets() {
     tickets = await api.tickets();
   } catch (error) {
     console.warn("console: could not load offline tickets", error);
-    if (!stale()) ticketsView.showError(TICKETS_FAILED);
+    if (!stale()) ticketsView.showError(t("tickets.load_failed"));
     return;
   }
   if (stale() || tickets === null) return; // null: the session ended, the sign-in form is shown
@@ -337,7 +339,7 @@ async function loadAgents() {
     agents = await api.agents();
   } catch (error) {
     console.warn("console: could not load the agents", error);
-    if (!stale()) showNotice(AGENTS_FAILED);
+    if (!stale()) showNotice(t("reassign.load_failed"));
     return;
   }
   if (stale() || agents === null) return;
@@ -357,10 +359,11 @@ byId("transcript-list").addEventListener("click", async (event) => {
   const ack = await request(AgentEvent.FLAG, { conversation_id: id, seq });
   if (!ack.ok) {
     button.disabled = false;
-    showNotice(`Could not flag the message: ${errorMessage(ack)}`);
+    showNotice(t("transcript.flag_failed", { error: errorMessage(ack) }));
     return;
   }
-  button.textContent = "Flagged";
+  button.textContent = t("transcript.flagged");
+  button.dataset.i18n = "transcript.flagged";
   button.dataset.flagged = "true";
 });
 
@@ -422,7 +425,7 @@ async function loadSummary(id) {
 async function refreshConversation(id) {
   const ack = await request(AgentEvent.OPEN, { conversation_id: id });
   if (!ack.ok) {
-    showNotice(`Could not open the conversation: ${errorMessage(ack)}`);
+    showNotice(t("conversation.open_failed", { error: errorMessage(ack) }));
     return;
   }
   if (!store.conversation(id)) return; // removed from the list while the call was out
@@ -466,7 +469,7 @@ async function sendMessage(kind, id, text) {
   const event = kind === MessageKind.NOTE ? AgentEvent.NOTE : AgentEvent.REPLY;
   const ack = await request(event, { conversation_id: id, text });
   if (!ack.ok) {
-    showNotice(`Not sent: ${errorMessage(ack)}`);
+    showNotice(t("composer.not_sent", { error: errorMessage(ack) }));
     return false;
   }
   if (ack.entry && store.addMessage(id, ack.entry)) {
@@ -519,7 +522,7 @@ function renderAll() {
 function renderList() {
   conversationsView.render(store);
   const unread = store.totalUnread;
-  document.title = unread ? `(${unread}) ${TITLE}` : TITLE;
+  document.title = unread ? t("console.title_unread", { count: unread, title: t("console.title") }) : t("console.title");
 }
 
 function renderPane(options) {
@@ -532,6 +535,24 @@ function showNotice(text) {
 
 // ---- start ------------------------------------------------------------------
 
+/** The page's language changed (shell.js's picker): everything built here is shown again in it. */
+function onLanguage() {
+  for (const option of ui.statusSelect.options) option.textContent = agentStatusLabel(option.value);
+  ui.connectionState.textContent = connectionText();
+  alerts.relabel();
+  composer.relabel();
+  reassignControl.relabel();
+  if (!token) return;
+  queueView.render(store.queue, store.agentsOnline, (item) => store.waitingSeconds(item));
+  renderList();
+  conversationView.redraw(store);
+  if (store.tickets.length) {
+    ticketsView.clear();
+    ticketsView.render(store.tickets);
+  }
+}
+
+onLanguageChange(onLanguage);
 ui.statusSelect.addEventListener("change", onStatusChange);
 ui.takeNext.addEventListener("click", () => claim(null));
 ui.resolve.addEventListener("click", () => finishConversation(AgentEvent.RESOLVE, HandoffState.RESOLVED));

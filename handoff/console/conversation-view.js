@@ -5,6 +5,7 @@
 // away) is shown read-only with why.
 
 import { renderContext } from "./context-view.js";
+import { t } from "./i18n.js";
 import { inactiveLabel, languageName, reasonLabel } from "./protocol.js";
 import { createTranscriptView } from "./transcript-view.js";
 
@@ -43,7 +44,7 @@ export function createConversationView(elements, composer, reassign, assist) {
       const active = store.isActive(conversation);
       const language = store.languageOf(id);
       elements.title.textContent = `${languageName(language)} · ${reasonLabel(conversation.reason)}`;
-      elements.state.textContent = active ? "Active" : inactiveLabel(conversation, store.agent);
+      elements.state.textContent = active ? t("state.assigned") : inactiveLabel(conversation, store.agent);
       elements.state.dataset.state = active ? "active" : conversation.state || "unknown";
       elements.body.classList.toggle("is-readonly", !active);
       elements.resolve.disabled = !active;
@@ -57,6 +58,11 @@ export function createConversationView(elements, composer, reassign, assist) {
       renderTyping(store);
     },
     renderTyping,
+    /** The page's language changed: draw the transcript again, its labels in the new language. */
+    redraw(store) {
+      transcript.clear();
+      this.render(store);
+    },
     /** While Resolve or Hand back is on its way. */
     disableActions() {
       elements.resolve.disabled = true;

@@ -3,6 +3,7 @@
 
 import { h, replaceChildren } from "./dom.js";
 import { Sender } from "./constants.js";
+import { formatNumber, plural, t } from "./i18n.js";
 import { inactiveLabel, languageName, reasonLabel, senderLabel } from "./protocol.js";
 
 const PREVIEW_MAX_CHARS = 80;
@@ -26,7 +27,7 @@ export function createConversationsView(elements, { onSelect, onRemove }) {
       refs.preview,
       refs.state,
     ]);
-    refs.remove = h("button", { type: "button", class: "my-conversation__remove", title: "Remove from list", "aria-label": "Remove from list", onclick: () => onRemove(id) }, ["×"]);
+    refs.remove = h("button", { type: "button", class: "my-conversation__remove", "data-i18n-title": "conversations.remove", "data-i18n-aria-label": "conversations.remove", title: t("conversations.remove"), "aria-label": t("conversations.remove"), onclick: () => onRemove(id) }, ["×"]);
     const item = h("li", { class: "my-conversation", "data-testid": "my-conversation", "data-conversation-id": id }, [refs.open, refs.remove]);
     return { item, refs };
   }
@@ -43,11 +44,11 @@ export function createConversationsView(elements, { onSelect, onRemove }) {
     refs.language.textContent = String(conversation.language || "?").toUpperCase();
     refs.language.title = languageName(conversation.language);
     refs.reason.textContent = reasonLabel(conversation.reason);
-    refs.unread.textContent = String(unread);
+    refs.unread.textContent = formatNumber(unread);
     refs.unread.hidden = unread === 0;
-    refs.unreadText.textContent = unread ? ` (${unread} unread)` : "";
+    refs.unreadText.textContent = unread ? ` ${plural("conversations.unread", unread)}` : "";
     const last = store.lastEntry(id);
-    const preview = last ? `${last.sender === Sender.CUSTOMER ? "" : `${senderLabel(last.sender)}: `}${last.text || ""}` : "";
+    const preview = last ? (last.sender === Sender.CUSTOMER ? String(last.text || "") : t("conversations.preview", { sender: senderLabel(last.sender), text: String(last.text || "") })) : "";
     refs.preview.textContent = preview.length > PREVIEW_MAX_CHARS ? `${preview.slice(0, PREVIEW_MAX_CHARS)}…` : preview;
     refs.preview.hidden = !preview;
     refs.state.textContent = active ? "" : inactiveLabel(conversation, store.agent);

@@ -1,10 +1,12 @@
-// The console's side of docs/agent-protocol.md: the English words agents see
-// for states, senders, reasons and error codes. The names themselves (events,
+// The console's side of docs/agent-protocol.md: the words agents see for
+// states, senders, reasons and error codes, in the page's language (i18n.js;
+// each a function, so it is read when shown). The names themselves (events,
 // states, codes, roles, statuses, languages) are the server's, imported from
 // ./constants.js (generated from bot/core/); nothing here spells one.
 
 import { AgentErrorCode, AgentStatus, HandoffPriority, HandoffReason, HandoffState, Sender } from "./constants.js";
-import { SESSION_ENDED } from "./sign-in.js";
+import { t } from "./i18n.js";
+import { sessionEnded } from "./sign-in.js";
 
 export { isRightToLeft as isRtlLanguage, languageName } from "./languages.js";
 
@@ -18,48 +20,48 @@ export const ConsoleError = Object.freeze({
 });
 
 const REASON_LABELS = Object.freeze({
-  [HandoffReason.CUSTOMER_REQUEST]: "Asked for a person",
-  [HandoffReason.LOW_CONFIDENCE]: "Assistant did not understand",
-  [HandoffReason.COMPLAINT]: "Complaint",
-  [HandoffReason.ASSISTANT_UNAVAILABLE]: "Assistant unavailable",
+  [HandoffReason.CUSTOMER_REQUEST]: () => t("reason.customer_request"),
+  [HandoffReason.LOW_CONFIDENCE]: () => t("reason.low_confidence"),
+  [HandoffReason.COMPLAINT]: () => t("reason.complaint"),
+  [HandoffReason.ASSISTANT_UNAVAILABLE]: () => t("reason.assistant_unavailable"),
 });
 
 const STATE_LABELS = Object.freeze({
-  [HandoffState.QUEUED]: "Back in the queue",
-  [HandoffState.ASSIGNED]: "Active",
-  [HandoffState.BOT]: "Handed back to assistant",
-  [HandoffState.RESOLVED]: "Resolved",
+  [HandoffState.QUEUED]: () => t("state.queued"),
+  [HandoffState.ASSIGNED]: () => t("state.assigned"),
+  [HandoffState.BOT]: () => t("state.bot"),
+  [HandoffState.RESOLVED]: () => t("state.resolved"),
 });
 
 /** Agent statuses as the roster (GET /api/agent/agents) gives them. */
 const AGENT_STATUS_LABELS = Object.freeze({
-  [AgentStatus.ONLINE]: "Online",
-  [AgentStatus.AWAY]: "Away",
-  [AgentStatus.OFFLINE]: "Offline",
+  [AgentStatus.ONLINE]: () => t("status.online"),
+  [AgentStatus.AWAY]: () => t("status.away"),
+  [AgentStatus.OFFLINE]: () => t("status.offline"),
 });
 
 /** The statuses an agent can choose in the console (offline is being signed out). */
 export const CHOOSABLE_STATUSES = Object.freeze([AgentStatus.ONLINE, AgentStatus.AWAY]);
 
 const SENDER_LABELS = Object.freeze({
-  [Sender.CUSTOMER]: "Customer",
-  [Sender.BOT]: "Assistant",
-  [Sender.AGENT]: "Agent",
-  [Sender.NOTE]: "Internal note",
-  [Sender.SYSTEM]: "System",
+  [Sender.CUSTOMER]: () => t("sender.customer"),
+  [Sender.BOT]: () => t("sender.bot"),
+  [Sender.AGENT]: () => t("sender.agent"),
+  [Sender.NOTE]: () => t("sender.note"),
+  [Sender.SYSTEM]: () => t("sender.system"),
 });
 
 const ERROR_MESSAGES = Object.freeze({
-  [AgentErrorCode.ALREADY_CLAIMED]: "Another agent already took this conversation",
-  [AgentErrorCode.QUEUE_EMPTY]: "No one is waiting in the queue.",
-  [AgentErrorCode.AT_CAPACITY]: "You have as many conversations as you can take. Resolve one first.",
-  [AgentErrorCode.NOT_YOURS]: "This conversation is not assigned to you.",
-  [AgentErrorCode.NOT_ASSIGNED]: "This conversation is no longer with a person.",
-  [AgentErrorCode.NOT_FOUND]: "This conversation no longer exists.",
-  [AgentErrorCode.TOO_LONG]: "The message is too long.",
-  [AgentErrorCode.UNAUTHORIZED]: SESSION_ENDED,
-  [ConsoleError.TIMEOUT]: "The server did not answer in time. Please try again.",
-  [ConsoleError.DISCONNECTED]: "Not connected to the server. Please try again in a moment.",
+  [AgentErrorCode.ALREADY_CLAIMED]: () => t("error.already_claimed"),
+  [AgentErrorCode.QUEUE_EMPTY]: () => t("error.queue_empty"),
+  [AgentErrorCode.AT_CAPACITY]: () => t("error.at_capacity"),
+  [AgentErrorCode.NOT_YOURS]: () => t("error.not_yours"),
+  [AgentErrorCode.NOT_ASSIGNED]: () => t("error.not_assigned"),
+  [AgentErrorCode.NOT_FOUND]: () => t("error.not_found"),
+  [AgentErrorCode.TOO_LONG]: () => t("error.too_long"),
+  [AgentErrorCode.UNAUTHORIZED]: sessionEnded,
+  [ConsoleError.TIMEOUT]: () => t("error.timeout"),
+  [ConsoleError.DISCONNECTED]: () => t("error.disconnected"),
 });
 
 /**
@@ -67,24 +69,25 @@ const ERROR_MESSAGES = Object.freeze({
  * agent the conversation was to go to, not the signed-in one.
  */
 const REASSIGN_ERROR_MESSAGES = Object.freeze({
-  [AgentErrorCode.AT_CAPACITY]: "That agent has no free capacity",
-  [AgentErrorCode.FORBIDDEN]: "Only supervisors can reassign conversations.",
-  [AgentErrorCode.NOT_FOUND]: "That conversation or agent no longer exists.",
-  [AgentErrorCode.NOT_ASSIGNED]: "Only a conversation that is with an agent can be reassigned.",
-  [AgentErrorCode.ALREADY_CLAIMED]: "The conversation changed hands meanwhile. Please try again.",
+  [AgentErrorCode.AT_CAPACITY]: () => t("reassign.error.at_capacity"),
+  [AgentErrorCode.FORBIDDEN]: () => t("reassign.error.forbidden"),
+  [AgentErrorCode.NOT_FOUND]: () => t("reassign.error.not_found"),
+  [AgentErrorCode.NOT_ASSIGNED]: () => t("reassign.error.not_assigned"),
+  [AgentErrorCode.ALREADY_CLAIMED]: () => t("reassign.error.already_claimed"),
 });
 
 /** "Asked for a person" for `customer_request`; unknown reasons shown as they come. */
 export function reasonLabel(reason) {
-  return REASON_LABELS[reason] || (reason ? String(reason).replaceAll("_", " ") : "Unknown reason");
+  if (REASON_LABELS[reason]) return REASON_LABELS[reason]();
+  return reason ? String(reason).replaceAll("_", " ") : t("reason.unknown");
 }
 
 export function stateLabel(state) {
-  return STATE_LABELS[state] || String(state || "Unknown");
+  return STATE_LABELS[state] ? STATE_LABELS[state]() : String(state || t("common.unknown"));
 }
 
 export function senderLabel(sender) {
-  return SENDER_LABELS[sender] || String(sender || "Unknown");
+  return SENDER_LABELS[sender] ? SENDER_LABELS[sender]() : String(sender || t("common.unknown"));
 }
 
 /**
@@ -98,20 +101,21 @@ export function isHighPriority(priority) {
 
 /** What to tell the agent about a failed call's acknowledgement. */
 export function errorMessage(ack) {
-  if (ack && ERROR_MESSAGES[ack.error]) return ERROR_MESSAGES[ack.error];
+  if (ack && ERROR_MESSAGES[ack.error]) return ERROR_MESSAGES[ack.error]();
   if (ack && typeof ack.message === "string" && ack.message) return ack.message;
-  return `Something went wrong${ack && ack.error ? ` (${ack.error})` : ""}. Please try again.`;
+  return ack && ack.error ? t("error.generic_code", { code: String(ack.error) }) : t("error.generic");
 }
 
 /** What to tell the supervisor about a failed `reassign`. */
 export function reassignErrorMessage(ack) {
-  if (ack && REASSIGN_ERROR_MESSAGES[ack.error]) return REASSIGN_ERROR_MESSAGES[ack.error];
+  if (ack && REASSIGN_ERROR_MESSAGES[ack.error]) return REASSIGN_ERROR_MESSAGES[ack.error]();
   return errorMessage(ack);
 }
 
 /** "Online" for `online`; unknown statuses shown as they come. */
 export function agentStatusLabel(status) {
-  return AGENT_STATUS_LABELS[status] || (status ? String(status) : "Unknown");
+  if (AGENT_STATUS_LABELS[status]) return AGENT_STATUS_LABELS[status]();
+  return status ? String(status) : t("common.unknown");
 }
 
 /** The agent field of a conversation may be a username or an agent object. */
@@ -130,9 +134,9 @@ export function isAgent(agentField, me) {
 
 /** Why the agent can no longer write in a conversation that is not active for them. */
 export function inactiveLabel(conversation, me) {
-  if (conversation.lost) return "No longer assigned to you";
+  if (conversation.lost) return t("conversation.lost");
   if (conversation.state === HandoffState.ASSIGNED && conversation.agent && !isAgent(conversation.agent, me)) {
-    return `Taken by ${agentName(conversation.agent)}`;
+    return t("conversation.taken_by", { agent: agentName(conversation.agent) });
   }
   return stateLabel(conversation.state);
 }

@@ -4,6 +4,7 @@
 
 import { h, replaceChildren } from "./dom.js";
 import { formatDuration } from "./format.js";
+import { formatNumber, plural, t } from "./i18n.js";
 import { isHighPriority, languageName, reasonLabel } from "./protocol.js";
 
 const PREVIEW_MAX_CHARS = 140;
@@ -16,12 +17,12 @@ export function createQueueView(elements, { onClaim }) {
 
   function build(id) {
     const refs = {
-      priority: h("span", { class: "badge badge--high" }, ["High priority"]),
+      priority: h("span", { class: "badge badge--high", "data-i18n": "queue.high_priority" }, [t("queue.high_priority")]),
       language: h("span", { class: "tag" }),
       wait: h("span", { class: "queue-item__wait" }),
       reason: h("p", { class: "queue-item__reason" }),
       preview: h("p", { class: "queue-item__preview", dir: "auto" }),
-      claim: h("button", { type: "button", class: "button button--primary button--small", "data-testid": "claim", onclick: () => onClaim(id) }, ["Claim"]),
+      claim: h("button", { type: "button", class: "button button--primary button--small", "data-testid": "claim", "data-i18n": "queue.claim", onclick: () => onClaim(id) }, [t("queue.claim")]),
     };
     const item = h("li", { class: "queue-item", "data-testid": "queue-item", "data-conversation-id": id }, [
       h("div", { class: "queue-item__meta" }, [refs.priority, refs.language, refs.wait]),
@@ -42,13 +43,14 @@ export function createQueueView(elements, { onClaim }) {
     const preview = String(waiting.preview || "");
     refs.preview.textContent = preview.length > PREVIEW_MAX_CHARS ? `${preview.slice(0, PREVIEW_MAX_CHARS)}…` : preview;
     refs.preview.hidden = !preview;
-    refs.claim.setAttribute("aria-label", `Claim: ${reasonLabel(waiting.reason)}, ${languageName(waiting.language)}${high ? ", high priority" : ""}`);
+    const label = { reason: reasonLabel(waiting.reason), language: languageName(waiting.language) };
+    refs.claim.setAttribute("aria-label", high ? t("queue.claim_label_high", label) : t("queue.claim_label", label));
     refs.waiting = waiting;
   }
 
   function tick() {
     for (const { refs } of rendered.values()) {
-      refs.wait.textContent = `Waiting ${formatDuration(waitingSeconds(refs.waiting))}`;
+      refs.wait.textContent = t("queue.waiting", { duration: formatDuration(waitingSeconds(refs.waiting)) });
     }
   }
 
@@ -75,15 +77,15 @@ export function createQueueView(elements, { onClaim }) {
       });
       tick();
       elements.empty.hidden = waiting.length > 0;
-      elements.count.textContent = String(waiting.length);
-      elements.agentsOnline.textContent = agentsOnline === null ? "" : `${agentsOnline} ${agentsOnline === 1 ? "agent" : "agents"} online`;
+      elements.count.textContent = formatNumber(waiting.length);
+      elements.agentsOnline.textContent = agentsOnline === null ? "" : plural("queue.agents_online", agentsOnline);
     },
     tick,
     clear() {
       rendered.clear();
       replaceChildren(elements.list);
       elements.empty.hidden = false;
-      elements.count.textContent = "0";
+      elements.count.textContent = formatNumber(0);
       elements.agentsOnline.textContent = "";
     },
   };

@@ -4,10 +4,8 @@
 // for again whenever it gets focus. Shown only for conversations with an agent.
 
 import { h, replaceChildren } from "./dom.js";
+import { t } from "./i18n.js";
 import { agentStatusLabel } from "./protocol.js";
-
-const PLACEHOLDER = "Reassign to…";
-const NO_AGENTS = "No other agents";
 
 /**
  * `elements`: {group, select, button}. `onRefresh()` fetches the roster again
@@ -38,7 +36,7 @@ export function createReassignControl(elements, { onRefresh, onSubmit }) {
     if (key === shownKey) return;
     const chosen = select.value;
     replaceChildren(select, [
-      h("option", { value: "" }, [targets.length ? PLACEHOLDER : NO_AGENTS]),
+      h("option", { value: "" }, [targets.length ? t("reassign.placeholder") : t("reassign.none")]),
       ...targets.map((agent) => h("option", { value: agent.username, "data-status": agent.status }, [optionLabel(agent)])),
     ]);
     select.value = targets.some((agent) => agent.username === chosen) ? chosen : "";
@@ -66,6 +64,10 @@ export function createReassignControl(elements, { onRefresh, onSubmit }) {
   button.addEventListener("click", submit);
 
   return {
+    /** The page's language changed: the options are built again at the next render. */
+    relabel() {
+      shownKey = null;
+    },
     /** Show the control for the store's selected conversation, or hide it. */
     render(store) {
       const conversation = store.selected;
@@ -93,7 +95,7 @@ export function createReassignControl(elements, { onRefresh, onSubmit }) {
       available = false;
       busy = false;
       shownKey = null;
-      replaceChildren(select, [h("option", { value: "" }, [PLACEHOLDER])]);
+      replaceChildren(select, [h("option", { value: "" }, [t("reassign.placeholder")])]);
       group.hidden = true;
       refreshControls();
     },

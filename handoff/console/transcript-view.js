@@ -5,6 +5,7 @@
 import { h, replaceChildren } from "./dom.js";
 import { formatDateTime, formatTime, toDate } from "./format.js";
 import { Sender } from "./constants.js";
+import { t } from "./i18n.js";
 import { renderMarkdown } from "./markdown.js";
 import { isRtlLanguage, senderLabel } from "./protocol.js";
 
@@ -52,11 +53,11 @@ export function createTranscriptView(container, list) {
 }
 
 /** The widget's own "talk to a person" button sends this payload; the assistant's buttons carry theirs. */
-const BUTTON_PAYLOADS = Object.freeze({ "/request_human": "Talk to a person" });
+const BUTTON_PAYLOADS = Object.freeze({ "/request_human": () => t("transcript.request_human_button") });
 
 /** payload → title of every button the assistant offered in the conversation. */
 function buttonTitles(entries) {
-  const titles = new Map(Object.entries(BUTTON_PAYLOADS));
+  const titles = new Map(Object.entries(BUTTON_PAYLOADS).map(([payload, title]) => [payload, title()]));
   for (const entry of entries) {
     const replies = entry.sender === Sender.BOT && entry.extra && Array.isArray(entry.extra.quick_replies) ? entry.extra.quick_replies : [];
     for (const reply of replies) {
@@ -70,7 +71,7 @@ function buttonTitles(entries) {
 function customerText(entry, buttons) {
   const text = String(entry.text ?? "");
   const title = text.startsWith("/") ? buttons.get(text) : null;
-  return title ? h("span", { class: "entry__button", title: text }, [`Pressed the button “${title}”`]) : text;
+  return title ? h("span", { class: "entry__button", title: text }, [t("transcript.pressed_button", { title })]) : text;
 }
 
 function entryKey(entry) {
@@ -94,13 +95,13 @@ function entryElement(entry, buttons) {
   const sender = KNOWN_SENDERS.has(entry.sender) ? entry.sender : Sender.SYSTEM;
   const date = toDate(entry.ts);
   const head = h("div", { class: "entry__head" }, [
-    sender === Sender.NOTE ? h("span", { class: "badge badge--note", title: "Only agents see internal notes" }, ["Internal note"]) : null,
+    sender === Sender.NOTE ? h("span", { class: "badge badge--note", title: t("transcript.note_hint") }, [t("sender.note")]) : null,
     // <bdi>: a name keeps its own direction inside a right-to-left transcript.
     authorOf(entry) ? h("bdi", { class: "entry__author" }, [authorOf(entry)]) : null,
     date ? h("time", { class: "entry__time", datetime: date.toISOString(), title: formatDateTime(entry.ts) }, [formatTime(entry.ts)]) : null,
     // The assistant got this message wrong? Send it to the trainers' inbox (console.js handles the click).
     sender === Sender.CUSTOMER && Number.isFinite(entry.seq)
-      ? h("button", { type: "button", class: "entry__flag", "data-action": "flag", "data-testid": "flag", title: "Send this message to the trainers' inbox" }, ["Flag for trainers"])
+      ? h("button", { type: "button", class: "entry__flag", "data-action": "flag", "data-testid": "flag", title: t("transcript.flag_hint") }, [t("transcript.flag")])
       : null,
   ]);
   return h("li", { class: `entry entry--${sender}`, "data-testid": "entry", "data-sender": String(entry.sender || ""), "data-seq": Number.isFinite(entry.seq) ? entry.seq : null }, [

@@ -5,6 +5,7 @@
 
 import { AgentRole, HandoffReason } from "./constants.js";
 import { append, byId, h } from "./dom.js";
+import { currentLanguage, formatNumber, onLanguageChange, plural, t } from "./i18n.js";
 import { languageOptions } from "./languages.js";
 import { createStaffPage } from "./shell.js";
 
@@ -24,21 +25,20 @@ const COLORS = {
   firstResponse: "#1f5fbf",
   handling: "#5b6677",
 };
-/** Label and colour of each handoff reason; the report's columns are `handoffs_<reason>`. */
+/** Label (in the page's language) and colour of each handoff reason; the report's columns are `handoffs_<reason>`. */
 const REASON_LOOK = {
-  [HandoffReason.CUSTOMER_REQUEST]: ["Asked for a person", "#1f5fbf"],
-  [HandoffReason.LOW_CONFIDENCE]: ["Low confidence", "#b3261e"],
-  [HandoffReason.COMPLAINT]: ["Complaint", "#e07b00"],
-  [HandoffReason.ASSISTANT_UNAVAILABLE]: ["Assistant down", "#5b6677"],
+  [HandoffReason.CUSTOMER_REQUEST]: [() => t("reason.customer_request"), "#1f5fbf"],
+  [HandoffReason.LOW_CONFIDENCE]: [() => t("dashboard.reason_low_confidence"), "#b3261e"],
+  [HandoffReason.COMPLAINT]: [() => t("reason.complaint"), "#e07b00"],
+  [HandoffReason.ASSISTANT_UNAVAILABLE]: [() => t("dashboard.reason_assistant_down"), "#5b6677"],
 };
 const OTHER_REASON_COLOR = "#8a94a6";
-/** `[report key, label, colour]` a reason, in the server's order. */
+/** `[report key, label(), colour]` a reason, in the server's order. */
 const REASONS = Object.values(HandoffReason).map((reason) => {
-  const [label, color] = REASON_LOOK[reason] || [reason.replaceAll("_", " "), OTHER_REASON_COLOR];
+  const [label, color] = REASON_LOOK[reason] || [() => reason.replaceAll("_", " "), OTHER_REASON_COLOR];
   return [`handoffs_${reason}`, label, color];
 });
 const ROLES = [AgentRole.SUPERVISOR, AgentRole.TRAINER];
-const REFUSED = "This page is for supervisors and trainers.";
 
 /** `h` with one text child: `el("td", "3", {scope: "row"})`. */
 function el(tag, text = "", attributes = {}) {
@@ -64,24 +64,25 @@ const charts = {};
 // ---- formatting -------------------------------------------------------------
 
 function percent(rate) {
-  return rate === null || rate === undefined ? EMPTY : `${(rate * 100).toFixed(1)}%`;
+  return rate === null || rate === undefined ? EMPTY : formatNumber(rate, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 });
 }
 
 function duration(seconds) {
   if (seconds === null || seconds === undefined) return EMPTY;
-  if (seconds < 10) return `${seconds.toFixed(1)} s`;
+  if (seconds < 10) return t("dashboard.seconds", { seconds: formatNumber(seconds, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) });
   const s = Math.round(seconds);
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  if (s < 60) return t("dashboard.seconds", { seconds: s });
+  if (s < 3600) return t("dashboard.minutes_seconds", { minutes: Math.floor(s / 60), seconds: s % 60 });
+  return t("dashboard.hours_minutes", { hours: Math.floor(s / 3600), minutes: Math.floor((s % 3600) / 60) });
 }
 
 function rating(row) {
-  return row.mean_rating === null ? EMPTY : `${row.mean_rating.toFixed(2)} / 5`;
+  return row.mean_rating === null ? EMPTY : t("dashboard.rating", { rating: formatNumber(row.mean_rating, { minimumFractionDigits: 2, maximumFractionDigits: 2 }), max: 5 });
 }
 
-function plural(count, one, many) {
-  return `${count} ${count === 1 ? one : many}`;
+/** A count as text in the page's digits. */
+function count(value) {
+  return formatNumber(Number(value ?? 0));
 }
 
 function isoDay(date) {
@@ -91,11 +92,11 @@ function isoDay(date) {
 // ---- session ----------------------------------------------------------------
 
 const signIn = createStaffPage({
-  title: "Support analytics",
-  hint: "Sign in with a supervisor or trainer account.",
+  titleKey: "dashboard.title",
+  hintKey: "dashboard.hint",
+  refusedKey: "dashboard.refused",
   storageKey: "dashboard.token",
   roles: ROLES,
-  refusedMessage: REFUSED,
   view: ui.dashboardView,
   onSignedIn: () => load(),
   onSignedOut: () => destroyCharts(),
@@ -119,17 +120,17 @@ async function authorisedFetch(url) {
   try {
     response = await signIn.authorisedFetch(url);
   } catch (error) {
-    showNotice("Cannot reach the server. Check your connection and try again.");
+    showNotice(t("signin.unreachable"));
     return null;
   }
   if (!response) return null; // the session ended: the sign-in form is shown
   if (response.status === 403) {
-    showNotice(REFUSED);
+    showNotice(t("dashboard.refused"));
     return null;
   }
   if (!response.ok) {
     const body = await response.json().catch(() => null);
-    showNotice(body && body.error ? `Cannot show these days: ${body.error}.` : `The server answered HTTP ${response.status}.`);
+    showNotice(body && body.error ? t("dashboard.bad_range", { error: body.error }) : t("dashboard.http_error", { status: String(response.status) }));
     return null;
   }
   return response;
@@ -174,31 +175,32 @@ function setTile(name, value, detail) {
 }
 
 function renderTiles(total) {
-  setTile("conversations", String(total.conversations), plural(total.assistant_turns, "assistant turn", "assistant turns"));
-  setTile("containment", percent(total.containment_rate), `${total.contained} of ${total.conversations} without a person`);
-  const reasons = REASONS.filter(([key]) => total[key] > 0).map(([key, label]) => `${label.toLowerCase()} ${total[key]}`);
-  setTile("handoff", percent(total.handoff_rate), `${plural(total.handoffs, "handoff", "handoffs")}${reasons.length ? `: ${reasons.join(", ")}` : ""}`);
-  setTile("fallback", percent(total.fallback_rate), `${total.low_confidence_turns} of ${plural(total.assistant_turns, "turn", "turns")} not understood`);
-  setTile("wait", duration(total.mean_wait_s), plural(total.waits, "customer claimed", "customers claimed"));
-  setTile("first-response", duration(total.mean_first_response_s), plural(total.first_responses, "first reply", "first replies"));
-  setTile("handling", duration(total.mean_handling_s), `${total.resolutions} resolved, ${total.handbacks} handed back`);
-  setTile("satisfaction", rating(total), plural(total.ratings, "rating", "ratings"));
+  setTile("conversations", count(total.conversations), plural("dashboard.assistant_turns", total.assistant_turns));
+  setTile("containment", percent(total.containment_rate), t("dashboard.contained", { contained: total.contained, conversations: total.conversations }));
+  const reasons = REASONS.filter(([key]) => total[key] > 0).map(([key, label]) => `${label().toLocaleLowerCase(currentLanguage())} ${count(total[key])}`);
+  const handoffs = plural("dashboard.handoffs_count", total.handoffs);
+  setTile("handoff", percent(total.handoff_rate), reasons.length ? t("dashboard.handoffs_by_reason", { handoffs, reasons: reasons.join(", ") }) : handoffs);
+  setTile("fallback", percent(total.fallback_rate), plural("dashboard.not_understood", total.assistant_turns, { low: total.low_confidence_turns }));
+  setTile("wait", duration(total.mean_wait_s), plural("dashboard.customers_claimed", total.waits));
+  setTile("first-response", duration(total.mean_first_response_s), plural("dashboard.first_replies", total.first_responses));
+  setTile("handling", duration(total.mean_handling_s), t("dashboard.resolved_handed_back", { resolved: total.resolutions, handed_back: total.handbacks }));
+  setTile("satisfaction", rating(total), plural("dashboard.ratings", total.ratings));
 }
 
 function cells(row, label) {
   return [
     label,
-    String(row.conversations),
+    count(row.conversations),
     percent(row.containment_rate),
-    String(row.handoffs),
+    count(row.handoffs),
     percent(row.handoff_rate),
-    ...REASONS.map(([key]) => String(row[key] ?? 0)),
+    ...REASONS.map(([key]) => count(row[key])),
     percent(row.fallback_rate),
     duration(row.mean_wait_s),
     duration(row.mean_first_response_s),
     duration(row.mean_handling_s),
-    String(row.resolutions),
-    row.ratings ? `${rating(row)} (${row.ratings})` : EMPTY,
+    count(row.resolutions),
+    row.ratings ? `${rating(row)} (${count(row.ratings)})` : EMPTY,
   ];
 }
 
@@ -210,7 +212,7 @@ function tableRow(values, testId, day) {
 
 function renderTable(days, total) {
   ui.body.replaceChildren(...[...days].reverse().map((row) => tableRow(cells(row, row.day), "report-row", row.day)));
-  ui.foot.replaceChildren(tableRow(cells(total, "All days"), "report-total", "total"));
+  ui.foot.replaceChildren(tableRow(cells(total, t("dashboard.all_days")), "report-total", "total"));
 }
 
 function destroyCharts() {
@@ -224,6 +226,7 @@ function drawChart(name, config) {
   const canvas = byId(`chart-${name}`);
   if (charts[name]) charts[name].destroy();
   const options = {
+    locale: currentLanguage(),
     animation: false,
     responsive: true,
     maintainAspectRatio: false,
@@ -241,7 +244,7 @@ function line(label, data, color, extra = {}) {
 
 function renderCharts(days, total) {
   if (!window.Chart) {
-    showNotice("The charts could not be loaded; the figures below are complete.");
+    showNotice(t("dashboard.charts_failed"));
     return;
   }
   const labels = days.map((row) => row.day.slice(5));
@@ -251,8 +254,8 @@ function renderCharts(days, total) {
     data: {
       labels,
       datasets: [
-        { label: "Conversations", data: days.map((row) => row.conversations), backgroundColor: COLORS.conversations },
-        { label: "Handoffs", data: days.map((row) => row.handoffs), backgroundColor: COLORS.handoffs },
+        { label: t("dashboard.conversations"), data: days.map((row) => row.conversations), backgroundColor: COLORS.conversations },
+        { label: t("dashboard.handoffs"), data: days.map((row) => row.handoffs), backgroundColor: COLORS.handoffs },
       ],
     },
     options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
@@ -262,9 +265,9 @@ function renderCharts(days, total) {
     data: {
       labels,
       datasets: [
-        line("Containment %", days.map((row) => asPercent(row.containment_rate)), COLORS.containment),
-        line("Handoff rate %", days.map((row) => asPercent(row.handoff_rate)), COLORS.handoffRate),
-        line("Fallback rate %", days.map((row) => asPercent(row.fallback_rate)), COLORS.fallback),
+        line(t("dashboard.series_containment"), days.map((row) => asPercent(row.containment_rate)), COLORS.containment),
+        line(t("dashboard.series_handoff_rate"), days.map((row) => asPercent(row.handoff_rate)), COLORS.handoffRate),
+        line(t("dashboard.series_fallback_rate"), days.map((row) => asPercent(row.fallback_rate)), COLORS.fallback),
       ],
     },
     options: { scales: { y: { beginAtZero: true, suggestedMax: 100 } } },
@@ -274,9 +277,9 @@ function renderCharts(days, total) {
     data: {
       labels,
       datasets: [
-        line("Mean wait (s)", days.map((row) => row.mean_wait_s), COLORS.wait),
-        line("First response (s)", days.map((row) => row.mean_first_response_s), COLORS.firstResponse),
-        line("Handling time (s)", days.map((row) => row.mean_handling_s), COLORS.handling),
+        line(t("dashboard.series_wait"), days.map((row) => row.mean_wait_s), COLORS.wait),
+        line(t("dashboard.series_first_response"), days.map((row) => row.mean_first_response_s), COLORS.firstResponse),
+        line(t("dashboard.series_handling"), days.map((row) => row.mean_handling_s), COLORS.handling),
       ],
     },
     options: { scales: { y: { beginAtZero: true } } },
@@ -284,8 +287,8 @@ function renderCharts(days, total) {
   drawChart("reasons", {
     type: "bar",
     data: {
-      labels: REASONS.map(([, label]) => label),
-      datasets: [{ label: "Handoffs", data: REASONS.map(([key]) => total[key]), backgroundColor: REASONS.map(([, , color]) => color) }],
+      labels: REASONS.map(([, label]) => label()),
+      datasets: [{ label: t("dashboard.handoffs"), data: REASONS.map(([key]) => total[key]), backgroundColor: REASONS.map(([, , color]) => color) }],
     },
     options: { indexAxis: "y", plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } },
   });
@@ -295,7 +298,7 @@ function render() {
   if (!report) return;
   const { days, total } = selectedRows();
   const language = ui.language.selectedOptions[0].textContent;
-  ui.range.textContent = `${report.from} to ${report.to} (UTC days), ${language.toLowerCase()}`;
+  ui.range.textContent = t("dashboard.range", { from: report.from, to: report.to, language: language.toLocaleLowerCase(currentLanguage()) });
   renderTiles(total);
   renderCharts(days, total);
   renderTable(days, total);
@@ -313,11 +316,21 @@ function defaultRange() {
 function buildControls() {
   append(ui.language, languageOptions());
   const rateHeading = byId("handoff-rate-heading");
-  rateHeading.after(...REASONS.map(([, label]) => el("th", label, { scope: "col" })));
+  rateHeading.after(...REASONS.map(([, label]) => el("th", label(), { scope: "col" })));
+  reasonHeadings = [...REASONS.map((_, index) => rateHeading.parentNode.children[rateHeading.cellIndex + 1 + index])];
 }
+
+/** The table's reason columns (built here, so relabelled here when the language changes). */
+let reasonHeadings = [];
 
 function start() {
   buildControls();
+  onLanguageChange(() => {
+    reasonHeadings.forEach((heading, index) => {
+      heading.textContent = REASONS[index][1]();
+    });
+    render();
+  });
   defaultRange();
   ui.filters.addEventListener("submit", (event) => {
     event.preventDefault();

@@ -3,18 +3,28 @@
 // account's role may use the page, and authorised requests that send the user
 // back to the form when the token is no longer valid. shell.js builds the form
 // and calls this; served by the gateway under each page's path (bot/staff/web.py).
+//
+// Messages are functions giving the text in the page's language at the time:
+// the one shown is given again when the language changes.
+
+import { onLanguageChange, plural, t } from "./i18n.js";
 
 const LOGIN_URL = "/api/agent/login";
 const LOGOUT_URL = "/api/agent/logout";
 const ME_URL = "/api/agent/me";
-export const SESSION_ENDED = "Your session has ended. Please sign in again.";
-const UNREACHABLE = "Cannot reach the server. Check your connection and try again.";
+/** "Your session has ended. Please sign in again." */
+export const sessionEnded = () => t("signin.session_ended");
+const unreachable = () => t("signin.unreachable");
 
 /** "Too many failed sign-in attempts." with when to try again, if the server said (Retry-After). */
 function rateLimitedMessage(response) {
   const seconds = Number.parseInt(response.headers.get("Retry-After") || "", 10);
-  const when = Number.isFinite(seconds) && seconds > 0 ? ` Try again in ${seconds} seconds.` : " Please wait a few minutes and try again.";
-  return `Too many failed sign-in attempts.${when}`;
+  return () =>
+    Number.isFinite(seconds) && seconds > 0 ? plural("signin.rate_limited_seconds", seconds) : t("signin.rate_limited");
+}
+
+function asMessage(message) {
+  return typeof message === "function" ? message : () => String(message || "");
 }
 
 function readAgent(raw) {
@@ -28,7 +38,7 @@ function readAgent(raw) {
 
 /**
  * `storageKey`: where the token and account are kept; `roles`: the roles that
- * may use the page, and `refusedMessage` for the others; `elements`:
+ * may use the page, and `refusedMessage()` for the others; `elements`:
  * {view, form, username, password, submit, error} of the login form;
  * `onSignedIn(agent)` shows the page, `onSignedOut()` hides it.
  */
@@ -37,12 +47,22 @@ export function createSignIn({ storageKey, roles, refusedMessage, elements, onSi
   const agentKey = `${storageKey}.agent`;
   let token = sessionStorage.getItem(storageKey);
   let signedInAgent = null;
+  /** The message the form shows, as a function of the language. */
+  let shownMessage = asMessage("");
+
+  function showMessage() {
+    const text = shownMessage();
+    elements.error.textContent = text;
+    elements.error.hidden = !text;
+  }
+
+  onLanguageChange(showMessage);
 
   function showForm(message = "") {
     onSignedOut();
     elements.view.hidden = false;
-    elements.error.textContent = message;
-    elements.error.hidden = !message;
+    shownMessage = asMessage(message);
+    showMessage();
     elements.submit.disabled = false;
     elements.username.focus();
   }
@@ -81,13 +101,14 @@ export function createSignIn({ storageKey, roles, refusedMessage, elements, onSi
         credentials: "same-origin",
       });
     } catch (error) {
-      return refuse(UNREACHABLE);
+      return refuse(unreachable);
     }
-    if (response.status === 401) return refuse("Wrong username or password.");
+    if (response.status === 401) return refuse(() => t("signin.wrong_credentials"));
     if (response.status === 429) return refuse(rateLimitedMessage(response));
     const body = response.ok ? await response.json().catch(() => null) : null;
     if (!body || typeof body.token !== "string" || !body.token) {
-      return refuse(`The server could not sign you in (HTTP ${response.status}). Please try again.`);
+      const status = response.status;
+      return refuse(() => t("signin.failed", { status: String(status) }));
     }
     if (!allowed.has(body.agent && body.agent.role)) {
       await revoke(body.token);
@@ -119,7 +140,7 @@ export function createSignIn({ storageKey, roles, refusedMessage, elements, onSi
     const response = await fetch(url, { ...options, headers, credentials: "same-origin" });
     if (response.status === 401) {
       forget();
-      showForm(SESSION_ENDED);
+      showForm(sessionEnded);
       return null;
     }
     return response;
@@ -131,7 +152,7 @@ export function createSignIn({ storageKey, roles, refusedMessage, elements, onSi
     get token() {
       return token;
     },
-    /** The signed-in account `{username, display_name, role}`, or null. */
+    /** The signed-in account `{username, display_name, role, language}`, or null. */
     get agent() {
       return signedInAgent;
     },
@@ -149,7 +170,7 @@ export function createSignIn({ storageKey, roles, refusedMessage, elements, onSi
       } catch (error) {
         const stored = readAgent(sessionStorage.getItem(agentKey));
         if (stored && allowed.has(stored.role)) return enter(stored);
-        return showForm(UNREACHABLE);
+        return showForm(unreachable);
       }
       if (!response) return undefined;
       const body = await response.json().catch(() => null);
@@ -160,10 +181,16 @@ export function createSignIn({ storageKey, roles, refusedMessage, elements, onSi
       sessionStorage.setItem(agentKey, JSON.stringify(body.agent));
       return enter(body.agent);
     },
-    /** The server no longer takes the token (e.g. the console's socket was refused): back to the form with `message`. */
-    expire(message = SESSION_ENDED) {
+    /** The server no longer takes the token (e.g. the console's socket was refused): back to the form with `message` (a function or text). */
+    expire(message = sessionEnded) {
       forget();
       showForm(message);
+    },
+    /** The account's language changed (the server took it): kept with the stored account too. */
+    setLanguage(language) {
+      if (!signedInAgent) return;
+      signedInAgent = { ...signedInAgent, language };
+      sessionStorage.setItem(agentKey, JSON.stringify(signedInAgent));
     },
     async signOut() {
       const oldToken = token;

@@ -6,28 +6,56 @@
 
 import { AgentRole } from "./constants.js";
 import { append, byId as $, h, replaceChildren as clear } from "./dom.js";
+import { dateFormatter, formatNumber, onLanguageChange, t } from "./i18n.js";
 import { languageName, languageOptions } from "./languages.js";
 import { createStaffPage } from "./shell.js";
 
 const POLL_RUNNING_MS = 1_000;
 const POLL_IDLE_MS = 10_000;
-const REASON_LABELS = { low_confidence: "Not understood", handoff: "Led to a person", flagged: "Flagged by an agent" };
-const STAGE_LABELS = { checking: "Checking data", training: "Training", evaluating: "Scoring", deploying: "Deploying", done: "Done" };
-const STATE_LABELS = { failed: "Failed", succeeded: "Done", refused: "Refused" };
-const SCORE_LABELS = { intent_f1: "intent F1", response_f1: "intent + question F1" };
+const REASON_LABELS = {
+  low_confidence: () => t("trainer.reason_low_confidence"),
+  handoff: () => t("trainer.reason_handoff"),
+  flagged: () => t("trainer.reason_flagged"),
+};
+const STAGE_LABELS = {
+  checking: () => t("trainer.stage_checking"),
+  training: () => t("trainer.stage_training"),
+  evaluating: () => t("trainer.stage_evaluating"),
+  deploying: () => t("trainer.stage_deploying"),
+  done: () => t("trainer.state_done"),
+};
+const STATE_LABELS = { failed: () => t("trainer.state_failed"), succeeded: () => t("trainer.state_done"), refused: () => t("trainer.state_refused") };
+const SCORE_LABELS = { intent_f1: () => t("trainer.score_intent_f1"), response_f1: () => t("trainer.score_response_f1") };
+
+/** `labels[key]()` when there is one, else the key as it came (a server's name we do not know). */
+function label(labels, key) {
+  return labels[key] ? labels[key]() : String(key || "");
+}
+
+/** A date and time (Unix seconds) in the page's language. */
+function when(seconds) {
+  return dateFormatter({ dateStyle: "medium", timeStyle: "short" }).format(new Date(seconds * 1000));
+}
+
+/** A score of 0..1 with three decimals, in the page's digits. */
+function score(value) {
+  return formatNumber(value, { minimumFractionDigits: 3, maximumFractionDigits: 3 });
+}
 
 let labels = [];
 let items = [];
 let pollTimer = null;
 let lastJobState = null;
 let signedIn = false;
+/** The last status read (drawn again when the page's language changes). */
+let lastStatus = null;
 
 const signIn = createStaffPage({
-  title: "Assistant trainer",
-  hint: "Sign in with a trainer or supervisor account.",
+  titleKey: "trainer.title",
+  hintKey: "trainer.hint",
+  refusedKey: "trainer.refused",
   storageKey: "trainer.token",
   roles: [AgentRole.TRAINER, AgentRole.SUPERVISOR],
-  refusedMessage: "This page is for trainers and supervisors.",
   view: $("trainer-view"),
   onSignedIn: start,
   onSignedOut: stop,
@@ -60,6 +88,7 @@ function start() {
 
 function stop() {
   signedIn = false;
+  lastStatus = null;
   clearTimeout(pollTimer);
   notice("");
 }
@@ -79,29 +108,29 @@ async function loadInbox() {
 }
 
 function percent(confidence) {
-  return `${Math.round(Number(confidence) * 100)}%`;
+  return formatNumber(Math.round(Number(confidence) * 100) / 100, { style: "percent" });
 }
 
 function renderItem(item) {
-  const select = h("select", { "aria-label": "Intent or question", "data-testid": "label-select" }, [
-    h("option", { value: "" }, ["Choose…"]),
+  const select = h("select", { "aria-label": t("trainer.label_select"), "data-testid": "label-select" }, [
+    h("option", { value: "" }, [t("trainer.choose")]),
     ...labels.map((label) => h("option", { value: label }, [label])),
   ]);
   // Nothing is chosen for the trainer: the model's own guess, one careless click
   // away, would teach the model its mistake. The guesses are listed beside.
-  const labelButton = h("button", { type: "button", class: "button button--primary", "data-testid": "label", disabled: true }, ["Label"]);
+  const labelButton = h("button", { type: "button", class: "button button--primary", "data-testid": "label", disabled: true }, [t("trainer.label")]);
   select.addEventListener("change", () => {
     labelButton.disabled = !select.value;
   });
-  const discardButton = h("button", { type: "button", class: "button", "data-testid": "discard" }, ["Discard"]);
+  const discardButton = h("button", { type: "button", class: "button", "data-testid": "discard" }, [t("trainer.discard")]);
   const row = h("div", { class: "item", "data-testid": "inbox-item", "data-item-id": item.item_id, "data-language": item.language }, [
     h("p", { class: "item__text", dir: "auto", lang: item.language, "data-testid": "item-text" }, [item.text]),
     h("p", { class: "item__meta" }, [
-      h("span", { class: "badge" }, [REASON_LABELS[item.reason] || item.reason]),
+      h("span", { class: "badge" }, [label(REASON_LABELS, item.reason)]),
       item.intents.length
-        ? `Guesses: ${item.intents.map((guess) => `${guess.name} ${percent(guess.confidence)}`).join(", ")}`
-        : "No guesses",
-      ` · ${new Date(item.created_at * 1000).toLocaleString()}`,
+        ? t("trainer.guesses", { guesses: item.intents.map((guess) => `${guess.name} ${percent(guess.confidence)}`).join(", ") })
+        : t("trainer.no_guesses"),
+      ` · ${when(item.created_at)}`,
     ]),
     h("div", { class: "item__actions" }, [select, labelButton, discardButton]),
   ]);
@@ -117,12 +146,12 @@ function renderInbox() {
   const language = $("language-filter").value;
   const shown = items.filter((item) => !language || item.language === language);
   clear(container);
-  $("inbox-count").textContent = String(items.length);
+  $("inbox-count").textContent = formatNumber(items.length);
   $("inbox-empty").hidden = shown.length > 0;
   // Grouped by language, then by what the model guessed: similar mistakes sit together.
   const groups = new Map();
   for (const item of shown) {
-    const key = `${item.language}\u0000${item.predicted || "(no guess)"}`;
+    const key = `${item.language}\u0000${item.predicted || ""}`;
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push(item);
   }
@@ -130,7 +159,11 @@ function renderInbox() {
     const [lang, predicted] = key.split("\u0000");
     container.appendChild(
       h("section", { class: "group", "data-testid": "inbox-group" }, [
-        h("h3", { class: "group__title" }, [`${languageName(lang)} · guessed ${predicted} (${members.length})`]),
+        h("h3", { class: "group__title" }, [
+          predicted
+            ? t("trainer.group", { language: languageName(lang), guess: predicted, count: members.length })
+            : t("trainer.group_no_guess", { language: languageName(lang), count: members.length }),
+        ]),
         ...members.map(renderItem),
       ]),
     );
@@ -143,7 +176,7 @@ async function decide(item, row, label) {
     const action = label ? "label" : "discard";
     const result = await api("POST", `/api/trainer/inbox/${item.item_id}/${action}`, label ? { label } : undefined);
     if (!result) return; // signed out
-    notice(!label || result.added ? "" : `“${item.text}” is already in the training data; nothing was added.`);
+    notice(!label || result.added ? "" : t("trainer.already_there", { text: item.text }));
     items = items.filter((other) => other.item_id !== item.item_id);
     renderInbox();
     poll();
@@ -174,7 +207,7 @@ function deployAnyway(event) {
   event.preventDefault();
   const reason = $("override-reason").value.trim();
   if (!reason) {
-    notice("Say why the new model should serve despite its lower scores.");
+    notice(t("trainer.override_needed"));
     $("override-reason").focus();
     return;
   }
@@ -190,7 +223,7 @@ async function rollBack() {
   $("rollback-yes").disabled = true;
   try {
     const done = await api("POST", "/api/trainer/rollback");
-    if (done) notice(`Rolled back: ${done.model} is in service again.`);
+    if (done) notice(t("trainer.rolled_back", { model: done.model }));
   } catch (error) {
     notice(String(error.message || error));
   }
@@ -200,11 +233,12 @@ async function rollBack() {
 }
 
 function delta(before, after) {
-  if (before === undefined || before === null) return h("span", {}, [after.toFixed(3)]);
+  if (before === undefined || before === null) return h("span", {}, [score(after)]);
   const change = after - before;
   const sign = change > 0 ? "+" : "";
   const kind = change > 0.0005 ? "delta--up" : change < -0.0005 ? "delta--down" : "";
-  return h("span", {}, [`${before.toFixed(3)} → ${after.toFixed(3)} `, h("span", { class: kind }, [`(${sign}${change.toFixed(3)})`])]);
+  // A score change reads left to right ("0.910 → 0.930") on every page, Persian too.
+  return h("span", { dir: "ltr" }, [`${score(before)} → ${score(after)} `, h("span", { class: kind }, [`(${sign}${score(change)})`])]);
 }
 
 function renderEvaluation(result) {
@@ -225,18 +259,16 @@ function renderEvaluation(result) {
       ]),
     );
   }
-  $("evaluation-diff").textContent = result.diff_markdown || "No earlier scores to compare with.";
+  $("evaluation-diff").textContent = result.diff_markdown || t("trainer.no_earlier_scores");
   box.hidden = false;
 }
 
 function modelState(status, job) {
-  const serving = status.serving_model ? `In service: ${status.serving_model}.` : "The assistant is not answering right now.";
+  const serving = status.serving_model ? t("trainer.in_service", { model: status.serving_model }) : t("trainer.not_serving");
   if (job.state === "refused" && job.result && job.result.model === status.planned_model && status.data_changed) {
-    return `${serving} The model of the current training data (${job.result.model}) was refused: see below.`;
+    return `${serving} ${t("trainer.current_refused", { model: job.result.model })}`;
   }
-  return status.data_changed
-    ? `${serving} The training data changed since it was trained: train to use your labels.`
-    : `${serving} It is up to date with the training data.`;
+  return `${serving} ${status.data_changed ? t("trainer.data_changed") : t("trainer.up_to_date")}`;
 }
 
 function renderRefusal(job, running) {
@@ -247,10 +279,9 @@ function renderRefusal(job, running) {
   const drops = $("refusal-drops");
   clear(drops);
   for (const drop of job.result.drops || []) {
-    const score = SCORE_LABELS[drop.score] || drop.score;
     drops.appendChild(
       h("li", { "data-testid": "refusal-drop", "data-language": drop.language }, [
-        `${languageName(drop.language)} ${score}: `,
+        `${t("trainer.drop", { language: languageName(drop.language), score: label(SCORE_LABELS, drop.score) })} `,
         delta(drop.before, drop.after),
       ]),
     );
@@ -260,12 +291,16 @@ function renderRefusal(job, running) {
 function renderNotes(job) {
   const override = job.state === "succeeded" && job.result && job.result.override;
   $("override-note").hidden = !override;
-  if (override) $("override-note").textContent = `Deployed despite lower scores by ${override.by}: “${override.reason}”`;
+  if (override) $("override-note").textContent = t("trainer.override_note", { by: override.by, reason: override.reason });
   const rollback = job.rollback;
   $("rollback-note").hidden = !rollback;
   if (rollback) {
-    const when = new Date(rollback.at * 1000).toLocaleString();
-    $("rollback-note").textContent = `${rollback.by} rolled back from ${rollback.previous_model} to ${rollback.model} (${when}).`;
+    $("rollback-note").textContent = t("trainer.rollback_note", {
+      by: rollback.by,
+      from: rollback.previous_model,
+      to: rollback.model,
+      when: when(rollback.at),
+    });
   }
 }
 
@@ -276,8 +311,10 @@ function renderRollback(status, running) {
     $("rollback-confirm").hidden = true;
     return;
   }
-  $("rollback-button").textContent = `Roll back to ${status.previous_model}`;
-  $("rollback-question").textContent = `Put ${status.previous_model} back in service instead of ${status.serving_model}?`;
+  $("rollback-button").dataset.i18nParams = JSON.stringify({ model: status.previous_model });
+  $("rollback-button").dataset.i18n = "trainer.rollback_to";
+  $("rollback-button").textContent = t("trainer.rollback_to", { model: status.previous_model });
+  $("rollback-question").textContent = t("trainer.rollback_question", { previous: status.previous_model, serving: status.serving_model });
 }
 
 function renderStatus(status) {
@@ -288,8 +325,8 @@ function renderStatus(status) {
   const box = $("job");
   box.hidden = job.state === "idle";
   if (!box.hidden) {
-    const stage = STAGE_LABELS[job.stage] || job.stage || "";
-    const prefix = STATE_LABELS[job.state] || stage;
+    const stage = label(STAGE_LABELS, job.stage);
+    const prefix = STATE_LABELS[job.state] ? STATE_LABELS[job.state]() : stage;
     $("job-message").textContent = `${prefix}: ${job.message || ""}`;
     $("job-message").dataset.state = job.state;
     $("job-progress").value = job.state === "succeeded" || job.state === "refused" ? 100 : Number(job.percent || 0);
@@ -310,12 +347,13 @@ async function poll() {
   try {
     const status = await api("GET", "/api/trainer/status");
     if (!status) return;
+    lastStatus = status;
     running = renderStatus(status);
     if (lastJobState === "running" && !running) loadInbox();
     lastJobState = status.job.state;
-    $("inbox-count").textContent = String(status.inbox_count);
+    $("inbox-count").textContent = formatNumber(status.inbox_count);
   } catch (error) {
-    notice(`Could not read the training status: ${error.message || error}`);
+    notice(t("trainer.status_failed", { error: error.message || error }));
   }
   if (signedIn) pollTimer = setTimeout(poll, running ? POLL_RUNNING_MS : POLL_IDLE_MS);
 }
@@ -323,6 +361,11 @@ async function poll() {
 // ---- wiring -----------------------------------------------------------------
 
 append($("language-filter"), languageOptions());
+onLanguageChange(() => {
+  if (!signedIn) return;
+  renderInbox();
+  if (lastStatus) renderStatus(lastStatus);
+});
 $("language-filter").addEventListener("change", renderInbox);
 $("train").addEventListener("click", () => train());
 $("override-form").addEventListener("submit", deployAnyway);

@@ -121,3 +121,14 @@ async def test_logout_ends_one_session_only(redis_client: Redis) -> None:
     await agents.logout(laptop)
     assert await agents.agent_for_token(laptop) is None and await agents.agent_for_token(phone) is not None
     assert await agents.revoke_tokens("anna") == 1
+
+
+async def test_the_staff_pages_language_is_kept_on_the_account(redis_client: Redis) -> None:
+    agents = AgentDirectory(redis_client)
+    await agents.add("lena", "a long test password", AgentRole.AGENT)
+    assert (await agents.get("lena")).language is None  # type: ignore[union-attr]
+    await agents.set_language("lena", "hy")
+    _, agent = await agents.login("lena", "a long test password", "127.0.0.1")
+    assert (agent.language, agent.to_public()["language"]) == ("hy", "hy")
+    with pytest.raises(UnknownAccount):
+        await agents.set_language("nobody", "fa")

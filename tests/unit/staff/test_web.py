@@ -67,3 +67,16 @@ async def test_the_role_check(client: TestClient[web.Request, web.Application], 
     assert (refused.status, await refused.json()) == (403, {"error": "supervisors only"})
     allowed = await client.get("/api/only-supervisors", headers={"Authorization": f"Bearer {sam}"})
     assert (allowed.status, await allowed.json()) == (200, {"username": "sam"})
+
+
+async def test_the_language_catalogs_are_served_under_every_page(
+    client: TestClient[web.Request, web.Application],
+) -> None:
+    response = await client.get("/page/locales/fa.json")
+    assert response.status == 200
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert response.headers["Content-Security-Policy"] == STAFF_CSP
+    assert (await response.json())["language.fa"] == "فارسی"
+    refused = ["/page/locales/xx.json", "/page/locales/fa", "/page/locales/%2e%2e%2Fx.json", "/page/en.json"]
+    for path in refused:
+        assert (await client.get(path)).status == 404, path
