@@ -246,5 +246,11 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         added = await self._services().desk.flag_for_trainers(agent, conversation_id_of(data), seq)
         return {"ok": True, "added": added}
 
+    async def on_answer_ticket(self, agent: Agent, data: Any) -> dict[str, Any]:
+        ticket_id = data.get("ticket_id") if isinstance(data, dict) else None
+        if not (isinstance(ticket_id, str) and 0 < len(ticket_id) <= 64):
+            raise AgentRequestError(AgentErrorCode.BAD_REQUEST, "ticket_id is required")
+        return {"ok": True, "ticket": await self._services().desk.answer_ticket(agent, ticket_id, text_of(data))}
+
     async def on_summary(self, agent: Agent, data: Any) -> dict[str, Any]:
         return {"ok": True, "summary": await self._services().desk.assist_summary(agent, conversation_id_of(data))}

@@ -31,8 +31,10 @@ from bot.nlu.rasa_client import AssistantUnavailable
 from bot.staff.accounts import Agent
 from bot.trainer.inbox import InboxReason
 from handoff.canned import canned_answers
+from handoff.mail import MailFailed, ticket_answer_message
 from handoff.parts import UsesHandoffParts
 from handoff.queue import ClaimResult
+from handoff.tickets import AlreadyAnswered, TicketNotFound
 
 __all__ = ["AgentDesk"]
 
@@ -143,7 +145,7 @@ class AgentDesk(UsesHandoffParts):
         action = "resolved the conversation" if resolved else "handed the conversation back to the assistant"
         text = f"{agent.display_name} {action}"
         await self.store.append(conversation_id, TranscriptEntry(Sender.SYSTEM, text, conversation.language))
-        status = handoff_ended_payload(resolved)
+        status = handoff_ended_payload(resolved, transcript_email=self.mailer.configured)
         await self.notify.to_customer(conversation_id, CustomerEvent.HANDOFF_STATUS, status)
         summary = await self.summary(conversation_id)
         summary["state"] = status["state"]
@@ -249,3 +251,45 @@ class AgentDesk(UsesHandoffParts):
 
     async def offline_tickets(self, limit: int = 100) -> list[dict[str, Any]]:
         return await self.tickets.newest(limit)
+
+    async def answer_ticket(self, agent: Agent, ticket_id: str, text: str) -> dict[str, Any]:
+        """Email an answer to an offline ticket, signed with the agent's name; each ticket is answered once.
+
+        The ticket is marked answered first (two agents never both send), then
+        the email goes; if the SMTP server does not take it, the mark is undone
+        and the agent told, their text still in their console. The answer joins
+        the conversation's transcript while it is kept, so the customer sees it
+        in the widget too.
+        """
+        if not self.mailer.configured:
+            raise AgentRequestError(AgentErrorCode.UNAVAILABLE, "email is not set up (SMTP_HOST, MAIL_FROM)")
+        try:
+            ticket = await self.tickets.mark_answered(ticket_id, agent.username, agent.display_name, text)
+        except TicketNotFound:
+            raise AgentRequestError(AgentErrorCode.NOT_FOUND, "no such ticket (it may be too old)") from None
+        except AlreadyAnswered as answered:
+            by = answered.ticket.get("answered_by_name") or answered.ticket.get("answered_by")
+            raise AgentRequestError(AgentErrorCode.ALREADY_CLAIMED, f"already answered by {by}") from None
+        language = ticket.get("language") or DEFAULT_LANGUAGE
+        message = ticket_answer_message(
+            ticket["email"],
+            text,
+            agent.display_name,
+            ticket["message"],
+            float(ticket["created_at"]),
+            language,
+            self.mailer.timezone,
+        )
+        fields = log_fields(conversation=ticket["conversation_id"], agent=agent.username)
+        try:
+            await self.mailer.send(message)
+        except MailFailed as error:
+            await self.tickets.unmark_answered(ticket_id, agent.username)
+            log.error("ticket answer not sent: %s", error, extra=fields)
+            raise AgentRequestError(AgentErrorCode.UNAVAILABLE, "the email could not be sent; try again") from None
+        log.info("ticket answered by email", extra=fields)
+        entry = TranscriptEntry(Sender.AGENT, text, language, extra={"agent_name": agent.display_name, "email": True})
+        if await self.store.get(ticket["conversation_id"]) is not None:
+            await self.store.append(ticket["conversation_id"], entry)
+        await self.notify.to_all_agents(AgentEvent.TICKET_UPDATED, ticket)
+        return ticket

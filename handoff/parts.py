@@ -1,12 +1,12 @@
 """What the handoff's service and desk share: the store, the queue, the
-directory of agents, the notifier, tickets, and where analytics and the
+directory of agents, the notifier, tickets, email, and where analytics and the
 trainers' inbox are recorded. Built once per gateway process by :meth:`HandoffParts.build`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from redis.asyncio import Redis
@@ -18,6 +18,7 @@ from bot.staff.accounts import AgentDirectory
 from bot.trainer.inbox import NluInbox
 from handoff.assist import AgentAssist, AssistantReader
 from handoff.hours import BusinessHours
+from handoff.mail import Mailer
 from handoff.notify import Emitter, HandoffNotifier
 from handoff.queue import HandoffQueue
 from handoff.tickets import OfflineTickets
@@ -42,6 +43,8 @@ class HandoffParts:
     analytics: AnalyticsRecorder | None = None
     #: Suggested replies and summaries for agents (None: no assist).
     assist: AgentAssist | None = None
+    #: Transcripts to customers and answers to tickets (unconfigured: no email).
+    mailer: Mailer = field(default_factory=lambda: Mailer(None))
 
     @classmethod
     def build(
@@ -57,6 +60,7 @@ class HandoffParts:
         analytics: AnalyticsRecorder | None = None,
         assistant: AssistantReader | None = None,
         domain: ServedDomain | None = None,
+        mailer: Mailer | None = None,
     ) -> HandoffParts:
         """Everything over one Redis connection pool and one socket.io server.
 
@@ -65,7 +69,8 @@ class HandoffParts:
         queue = HandoffQueue(redis)
         notifier = HandoffNotifier(sio, store, queue, agents, hours)
         assist = AgentAssist(redis, store, notifier, agents, assistant, domain=domain) if assistant else None
-        return cls(store, queue, agents, notifier, OfflineTickets(redis), inbox, guesses, analytics, assist)
+        tickets = OfflineTickets(redis)
+        return cls(store, queue, agents, notifier, tickets, inbox, guesses, analytics, assist, mailer or Mailer(None))
 
 
 class UsesHandoffParts:
@@ -81,3 +86,4 @@ class UsesHandoffParts:
         self.guesses = parts.guesses
         self.analytics = parts.analytics
         self.assist = parts.assist
+        self.mailer = parts.mailer

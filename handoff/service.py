@@ -19,12 +19,13 @@ from typing import Any, Final
 from bot.core import keys
 from bot.core.agent_protocol import AgentEvent, customer_typing_payload
 from bot.core.conversations import ConversationState, Sender, TranscriptEntry
-from bot.core.customer_protocol import handoff_assigned_payload
+from bot.core.customer_protocol import ProtocolErrorCode, handoff_assigned_payload
 from bot.core.languages import DEFAULT_LANGUAGE, Language
 from bot.core.logs import log_fields
 from bot.core.signals import HandoffSignal
-from bot.core.text import clean_text
+from bot.core.text import clean_text, is_email_address
 from bot.trainer.inbox import InboxReason
+from handoff.mail import MailFailed, transcript_message
 from handoff.parts import UsesHandoffParts
 from handoff.tickets import TicketRefused, TooManyTickets, parse_ticket
 
@@ -33,6 +34,9 @@ __all__ = ["CustomerMessage", "HandoffService"]
 log = logging.getLogger(__name__)
 
 MAX_COMMENT_CHARS: Final = 1000
+#: Transcripts one conversation may have emailed a day: the address is the customer's word, so this is no spam relay.
+MAX_TRANSCRIPT_EMAILS: Final = 3
+TRANSCRIPT_EMAILS_TTL_S: Final = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -185,6 +189,37 @@ class HandoffService(UsesHandoffParts):
         await self.notify.to_all_agents(AgentEvent.OFFLINE_TICKET, ticket.to_public())
         log.info("offline ticket", extra=log_fields(conversation=conversation_id, language=conversation.language))
         return True
+
+    async def email_transcript(self, conversation_id: str, email: object) -> ProtocolErrorCode | None:
+        """Email the customer their conversation; None when the SMTP server took it, else why not."""
+        address = email.strip() if isinstance(email, str) else ""
+        if not is_email_address(address):
+            return ProtocolErrorCode.MALFORMED
+        conversation = await self.store.get(conversation_id)
+        if conversation is None:
+            return ProtocolErrorCode.MALFORMED
+        if not self.mailer.configured:
+            return ProtocolErrorCode.EMAIL_UNAVAILABLE
+        counter = keys.transcript_emails_key(conversation_id)
+        async with self.store.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(counter)
+            pipe.expire(counter, TRANSCRIPT_EMAILS_TTL_S, nx=True)
+            sent_today, _ = await pipe.execute()
+        if int(sent_today) > MAX_TRANSCRIPT_EMAILS:
+            log.warning("transcript email refused: too many", extra=log_fields(conversation=conversation_id))
+            return ProtocolErrorCode.RATE_LIMITED
+        entries = await self.store.transcript(conversation_id)
+        message = transcript_message(address, entries, conversation.language, self.mailer.timezone)
+        try:
+            await self.mailer.send(message)
+        except MailFailed as error:
+            await self.store.redis.decr(counter)  # not sent: it does not count
+            log.error("transcript email failed: %s", error, extra=log_fields(conversation=conversation_id))
+            return ProtocolErrorCode.EMAIL_UNAVAILABLE
+        note = TranscriptEntry(Sender.SYSTEM, "The customer had the transcript emailed to them", conversation.language)
+        await self.store.append(conversation_id, note)
+        log.info("transcript emailed", extra=log_fields(conversation=conversation_id, language=conversation.language))
+        return None
 
     async def rate(self, conversation_id: str, score: object, comment: object) -> bool:
         if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:

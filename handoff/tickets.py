@@ -3,12 +3,15 @@
 Kept newest first in one Redis list, trimmed to :data:`MAX_TICKETS_KEPT`; the
 console lists them and agents are told of each new one. One conversation may
 leave :data:`MAX_TICKETS_PER_CONVERSATION` a day, so a script cannot push real
-customers' tickets out of the list.
+customers' tickets out of the list. An agent answers a ticket once: the answer
+is marked on it (:meth:`OfflineTickets.mark_answered`, atomic, so two agents
+never both send one) before it is emailed, and unmarked if the email fails.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Final
@@ -20,7 +23,16 @@ from bot.core.identity import Customer
 from bot.core.languages import Language
 from bot.core.text import clean_text, is_email_address
 
-__all__ = ["MAX_TICKET_CHARS", "OfflineTicket", "OfflineTickets", "TicketRefused", "TooManyTickets", "parse_ticket"]
+__all__ = [
+    "MAX_TICKET_CHARS",
+    "AlreadyAnswered",
+    "OfflineTicket",
+    "OfflineTickets",
+    "TicketNotFound",
+    "TicketRefused",
+    "TooManyTickets",
+    "parse_ticket",
+]
 
 MAX_TICKET_CHARS: Final = 4000
 MAX_TICKETS_KEPT: Final = 1000
@@ -39,6 +51,27 @@ redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[3]) - 1)
 return 1
 """
 
+# KEYS[1] tickets list
+# ARGV[1] ticket id, ARGV[2] JSON of the fields to set, ARGV[3] 'mark' or 'unmark', ARGV[4] the agent
+# 'mark' sets the fields of an unanswered ticket; 'unmark' those of one this agent marked.
+# Returns {1, ticket JSON} when set, {0, ticket JSON} when not, {-1, ''} when there is no such ticket.
+ANSWER_TICKET_SCRIPT: Final = """
+local items = redis.call('LRANGE', KEYS[1], 0, -1)
+for i, raw in ipairs(items) do
+  local ticket = cjson.decode(raw)
+  if ticket.id == ARGV[1] then
+    local by = ticket.answered_by
+    local answered = type(by) == 'string' and by ~= ''
+    if (ARGV[3] == 'mark' and answered) or (ARGV[3] == 'unmark' and by ~= ARGV[4]) then return {0, raw} end
+    for name, value in pairs(cjson.decode(ARGV[2])) do ticket[name] = value end
+    local updated = cjson.encode(ticket)
+    redis.call('LSET', KEYS[1], i - 1, updated)
+    return {1, updated}
+  end
+end
+return {-1, ''}
+"""
+
 
 class TicketRefused(ValueError):
     """The email address or the message is not one we can keep."""
@@ -46,6 +79,18 @@ class TicketRefused(ValueError):
 
 class TooManyTickets(Exception):
     """This conversation left its share of tickets for today."""
+
+
+class TicketNotFound(LookupError):
+    """No ticket has this id (any more: the oldest are trimmed)."""
+
+
+class AlreadyAnswered(Exception):
+    """Another agent answered the ticket first; ``ticket`` says who."""
+
+    def __init__(self, ticket: dict[str, Any]) -> None:
+        super().__init__(ticket.get("answered_by", ""))
+        self.ticket = ticket
 
 
 @dataclass(frozen=True)
@@ -58,6 +103,13 @@ class OfflineTicket:
     #: The customer's name and their shop's id, when the shop's server vouched for them.
     name: str = ""
     customer_id: str = ""
+    #: Names the ticket for an answer (tickets kept before answers existed have none).
+    id: str = ""
+    #: The agent's answer, emailed to the customer: who (username, and the name they sign with), when, what.
+    answered_by: str = ""
+    answered_by_name: str = ""
+    answered_at: float | None = None
+    answer: str = ""
 
     def to_public(self) -> dict[str, Any]:
         return asdict(self)
@@ -77,12 +129,13 @@ class OfflineTickets:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
         self._add = redis.register_script(ADD_TICKET_SCRIPT)
+        self._set_answer = redis.register_script(ANSWER_TICKET_SCRIPT)
 
     async def add(
         self, conversation_id: str, email: str, message: str, language: Language, customer: Customer | None = None
     ) -> OfflineTicket:
         """Keep a ticket; :class:`TooManyTickets` when the conversation left its share."""
-        ticket = OfflineTicket(conversation_id, email, message, language, time.time())
+        ticket = OfflineTicket(conversation_id, email, message, language, time.time(), id=secrets.token_urlsafe(12))
         if customer is not None:
             ticket = replace(ticket, name=customer.name, customer_id=customer.id)
         kept = await self._add(
@@ -96,6 +149,30 @@ class OfflineTickets:
         )
         if not kept:
             raise TooManyTickets(conversation_id)
+        return ticket
+
+    async def mark_answered(self, ticket_id: str, username: str, display_name: str, answer: str) -> dict[str, Any]:
+        """Mark the ticket answered by an agent; :class:`TicketNotFound` or :class:`AlreadyAnswered` if not."""
+        fields: dict[str, Any] = {"answered_by": username, "answered_by_name": display_name, "answer": answer}
+        fields["answered_at"] = time.time()
+        return await self._answer(ticket_id, fields, "mark", username)
+
+    async def unmark_answered(self, ticket_id: str, username: str) -> None:
+        """Undo :meth:`mark_answered` (the email could not be sent): another try, by anyone, may follow."""
+        fields = {"answered_by": "", "answered_by_name": "", "answered_at": None, "answer": ""}
+        try:
+            await self._answer(ticket_id, fields, "unmark", username)
+        except (TicketNotFound, AlreadyAnswered):
+            pass  # pushed out of the list, or not this agent's mark
+
+    async def _answer(self, ticket_id: str, fields: dict[str, Any], mode: str, username: str) -> dict[str, Any]:
+        args = [ticket_id, json.dumps(fields, ensure_ascii=False), mode, username]
+        done, raw = await self._set_answer(keys=[keys.offline_tickets_key()], args=args)
+        if int(done) < 0:
+            raise TicketNotFound(ticket_id)
+        ticket: dict[str, Any] = json.loads(raw)
+        if not int(done):
+            raise AlreadyAnswered(ticket)
         return ticket
 
     async def newest(self, limit: int = 100) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from bot.core.settings import Settings
 from bot.staff.accounts import AgentDirectory
 from bot.supervisor.stack import Stack
 from tests.helpers import AgentClient, CustomerClient, RedisServer, free_port
+from tests.smtp import SmtpServer
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +46,16 @@ def sync_redis(redis_server: RedisServer) -> Iterator[redis.Redis]:
 
 
 @pytest.fixture(scope="session")
-def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server in this process; the test stack's gateway sends its email there."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def stack_settings(tmp_path_factory: pytest.TempPathFactory, smtp_server: SmtpServer) -> Settings:
     """Settings of the shared test stack: free ports, private folders, the model cache of the checkout."""
     var_dir = Path(tmp_path_factory.mktemp("stack"))
     # Trainers' labels in tests go to a copy: the checkout's data stay as they are.
@@ -73,6 +83,10 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         var_dir=var_dir,
         models_dir=MODELS_DIR,
         training_data_dir=training_data,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_server.port,
+        smtp_security="none",
+        mail_from="Demo Shop support <support@shop.example>",
     )
 
 

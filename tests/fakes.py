@@ -21,6 +21,7 @@ from bot.trainer.inbox import NluInbox
 from handoff.assist import AssistantReader
 from handoff.desk import AgentDesk
 from handoff.hours import BusinessHours
+from handoff.mail import Mailer
 from handoff.parts import Guesser, HandoffParts
 from handoff.service import HandoffService
 
@@ -107,6 +108,7 @@ def handoff_parts(
     guesses: Guesser | None = None,
     assistant: AssistantReader | None = None,
     ttl_s: int = 60,
+    mailer: Mailer | None = None,
 ) -> HandoffParts:
     return HandoffParts.build(
         redis,
@@ -118,6 +120,7 @@ def handoff_parts(
         guesses=guesses,
         analytics=analytics,
         assistant=assistant,
+        mailer=mailer,
     )
 
 

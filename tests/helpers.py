@@ -244,7 +244,16 @@ def as_text(value: object) -> str:
 class AgentClient:
     """A console, as the browser one is: REST login, then the /agent socket."""
 
-    EVENTS = ("queue", "my_conversations", "message", "customer_typing", "conversation_update", "suggestions")
+    EVENTS = (
+        "queue",
+        "my_conversations",
+        "message",
+        "customer_typing",
+        "conversation_update",
+        "suggestions",
+        "offline_ticket",
+        "ticket_updated",
+    )
 
     def __init__(self, url: str) -> None:
         import asyncio

@@ -64,6 +64,8 @@ class AgentEvent(enum.StrEnum):
     FLAG = "flag"
     #: Agent assist's summary of a conversation (docs/agent-protocol.md).
     SUMMARY = "summary"
+    #: Answer an offline ticket by email: ``{ticket_id, text}``.
+    ANSWER_TICKET = "answer_ticket"
     # server -> client
     QUEUE = "queue"
     MY_CONVERSATIONS = "my_conversations"
@@ -71,6 +73,8 @@ class AgentEvent(enum.StrEnum):
     CUSTOMER_TYPING = "customer_typing"
     CONVERSATION_UPDATE = "conversation_update"
     OFFLINE_TICKET = "offline_ticket"
+    #: A ticket changed (an agent answered it): the whole ticket.
+    TICKET_UPDATED = "ticket_updated"
     #: Agent assist's suggested replies to a customer's message.
     SUGGESTIONS = "suggestions"
 

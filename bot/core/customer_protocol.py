@@ -55,6 +55,8 @@ class CustomerEvent(enum.StrEnum):
     REQUEST_HANDOFF = "request_handoff"
     RATING = "rating"
     OFFLINE_TICKET = "offline_ticket"
+    #: Email me this conversation: ``{email}``, acknowledged once the SMTP server took it.
+    TRANSCRIPT_EMAIL = "transcript_email"
     # server -> client
     SESSION_CONFIRM = "session_confirm"
     BOT_UTTERED = "bot_uttered"
@@ -92,6 +94,8 @@ class ProtocolErrorCode(enum.StrEnum):
     RATE_LIMITED = "rate_limited"
     #: The page sent an identity without a valid signature: the chat goes on, not linked to the account.
     IDENTITY_REFUSED = "identity_refused"
+    #: No email could be sent (none configured, or the SMTP server failed).
+    EMAIL_UNAVAILABLE = "email_unavailable"
 
 
 class ProtocolError(Exception):
@@ -216,7 +220,7 @@ def error_payload(code: ProtocolErrorCode, message: str) -> dict[str, Any]:
 
 
 def ack_payload(ok: bool, code: ProtocolErrorCode | None = None) -> dict[str, Any]:
-    """The acknowledgement of ``rating`` and ``offline_ticket`` (and of any event refused by a rate limit)."""
+    """The acknowledgement of ``rating``, ``offline_ticket``, ``transcript_email`` and of refused events."""
     return {"ok": ok} if code is None else {"ok": ok, "error": code.value}
 
 
@@ -256,6 +260,12 @@ def handoff_assigned_payload(agent_name: str) -> dict[str, Any]:
     return {"state": HandoffState.ASSIGNED.value, "agent": agent_name}
 
 
-def handoff_ended_payload(resolved: bool) -> dict[str, Any]:
-    """Resolved (the widget asks for a rating) or handed back to the assistant."""
-    return {"state": (HandoffState.RESOLVED if resolved else HandoffState.BOT).value}
+def handoff_ended_payload(resolved: bool, transcript_email: bool = False) -> dict[str, Any]:
+    """Resolved (the widget asks for a rating) or handed back to the assistant.
+
+    ``transcript_email``: the gateway can email the customer a copy (the widget offers it).
+    """
+    payload: dict[str, Any] = {"state": (HandoffState.RESOLVED if resolved else HandoffState.BOT).value}
+    if resolved and transcript_email:
+        payload["transcript_email"] = True
+    return payload

@@ -119,6 +119,11 @@ def offline_tickets_key() -> str:
     return f"{PREFIX}:handoff:offline-tickets"
 
 
+def transcript_emails_key(conversation_id: str) -> str:
+    """Counter: transcripts emailed for one conversation today (a customer's own address; bounded against spam)."""
+    return f"{PREFIX}:transcript-emails:{conversation_id}"
+
+
 def conversation_tickets_key(conversation_id: str) -> str:
     """Counter of the offline tickets one conversation left (capped, so one session cannot flood the list)."""
     return f"{PREFIX}:handoff:tickets-of:{conversation_id}"

@@ -128,6 +128,24 @@ class Settings(BaseSettings):
         "", description="When the team answers, e.g. 'Mon-Fri 09:00-18:00, Sat 10:00-14:00'. Empty: always."
     )
     business_timezone: str = Field("UTC", description="Time zone of BUSINESS_HOURS (IANA name, e.g. Asia/Yerevan).")
+    smtp_host: str = Field(
+        "",
+        description="SMTP server that sends customers their transcripts and agents' answers to offline tickets."
+        " Empty: no email (tickets show a mailto: link).",
+    )
+    smtp_port: int = Field(587, description="Port of SMTP_HOST (587 for STARTTLS, 465 for TLS).")
+    smtp_security: str = Field(
+        "starttls",
+        pattern="^(starttls|tls|none)$",
+        description="starttls, tls, or none (a relay on this machine or network only).",
+    )
+    smtp_username: str = Field("", description="SMTP login, if the server wants one.")
+    smtp_password: str = Field("", description="SMTP password.")
+    mail_from: str = Field(
+        "",
+        description="Sender of every email, e.g. 'Demo Shop support <support@shop.example>'; replies come back"
+        " to it. Email is off while it is empty.",
+    )
     agent_grace_s: float = Field(
         30.0, description="Seconds an agent's console may be gone before their chats return to the queue."
     )

@@ -43,6 +43,7 @@ from handoff.agent_socket import AgentNamespace, AgentServices
 from handoff.console_api import register_console_routes
 from handoff.desk import AgentDesk
 from handoff.hours import BusinessHours
+from handoff.mail import Mailer, MailSettings, SmtpSecurity
 from handoff.parts import HandoffParts
 from handoff.service import HandoffService
 
@@ -125,6 +126,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         analytics=app[ANALYTICS],
         assistant=rasa,
         domain=served_domain,
+        mailer=Mailer(mail_settings(settings)),
     )
     app[HANDOFF] = HandoffService(parts)
     app[DESK] = AgentDesk(parts)
@@ -270,3 +272,20 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/demo.js", _static_file(WIDGET_DIR / "demo" / "demo.js", "text/javascript; charset=utf-8"))
     app.router.add_get("/", _static_file(WIDGET_DIR / "demo" / "index.html", "text/html; charset=utf-8", page=True))
     return app
+
+
+def mail_settings(settings: Settings) -> MailSettings | None:
+    """The SMTP settings, or None (no email) while SMTP_HOST or MAIL_FROM is empty."""
+    if not (settings.smtp_host and settings.mail_from):
+        if settings.smtp_host or settings.mail_from:
+            log.warning("email is off: set both SMTP_HOST and MAIL_FROM")
+        return None
+    return MailSettings(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.mail_from,
+        security=SmtpSecurity(settings.smtp_security),
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        timezone=settings.business_timezone,
+    )

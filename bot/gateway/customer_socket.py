@@ -172,6 +172,20 @@ class CustomerNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         handoff = self._services().handoff
         return ack_payload(await handoff.leave_offline_ticket(conversation_id, data.get("email"), data.get("message")))
 
+    async def on_transcript_email(self, sid: str, data: Any = None) -> dict[str, Any]:
+        session = await self.get_session(sid)
+        conversation_id = session.get(SESSION_FIELD)
+        if not conversation_id or not isinstance(data, dict):
+            return ack_payload(False, ProtocolErrorCode.MALFORMED)
+        if not await self._within_limits(session, conversation_id):
+            return ack_payload(False, ProtocolErrorCode.RATE_LIMITED)
+        try:
+            refused = await self._services().handoff.email_transcript(conversation_id, data.get("email"))
+        except RedisError as error:
+            log.error("transcript email failed: redis: %s", error, extra=log_fields(conversation=conversation_id))
+            refused = ProtocolErrorCode.SERVICE_UNAVAILABLE
+        return ack_payload(refused is None, refused)
+
     async def on_user_uttered(self, sid: str, data: Any = None) -> None:
         session = await self.get_session(sid)
         conversation_id: str | None = session.get(SESSION_FIELD)

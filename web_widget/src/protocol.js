@@ -64,6 +64,11 @@ export function ratingPayload(score, comment) {
   return payload;
 }
 
+/** `transcript_email`: where to send the customer's copy of the conversation. */
+export function transcriptEmailPayload(email) {
+  return { email: String(email || "").trim() };
+}
+
 /** `offline_ticket`: the email address and message left for the team, trimmed. */
 export function offlineTicketPayload(email, message) {
   return { email: String(email || "").trim(), message: String(message || "").trim() };
@@ -139,7 +144,15 @@ export function parseHandoffStatus(data) {
   if (!state) return null;
   const position = Number.isInteger(data.position) && data.position > 0 ? data.position : null;
   const wait = typeof data.estimated_wait_s === "number" && data.estimated_wait_s >= 0 ? data.estimated_wait_s : null;
-  return { state, position, waitSeconds: wait, agentName: agentNameOf(data), teamAvailable: data.team_available !== false };
+  return {
+    state,
+    position,
+    waitSeconds: wait,
+    agentName: agentNameOf(data),
+    teamAvailable: data.team_available !== false,
+    // resolved, and the server can email the customer a copy
+    transcriptEmail: data.transcript_email === true,
+  };
 }
 
 /** `welcome`: the greeting and starting quick replies, or null when it holds no text. */

@@ -16,9 +16,11 @@ import {
   parseIdentity,
   parseWelcome,
   ratingPayload,
+  transcriptEmailPayload,
   userUtteredPayload,
 } from "./protocol.js";
 import { Status, createTranscript } from "./transcript.js";
+import { CopyResult } from "./view/email-copy.js";
 import { TicketResult } from "./view/offline.js";
 import { createView } from "./view/panel.js";
 
@@ -71,6 +73,7 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
     rate: (score, comment) => sendWhenReady(CustomerEvent.RATING, ratingPayload(score, comment)),
     typing: customerIsTyping,
     leaveMessage,
+    emailTranscript,
     knownEmail: () => (identity && identity.user.email) || "",
   });
 
@@ -154,6 +157,7 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
     agentName = "";
     view.setHandoff(null);
     view.hideRating(false);
+    view.hideEmailCopy();
     render();
   }
 
@@ -241,8 +245,13 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
     if (!status) return;
     if (status.agentName) agentName = status.agentName;
     view.setHandoff(status);
-    if (status.state === HandoffState.RESOLVED) view.showRating();
-    else if (status.state !== HandoffState.BOT) view.hideRating(false);
+    if (status.state === HandoffState.RESOLVED) {
+      view.showRating();
+      if (status.transcriptEmail) view.showEmailCopy();
+    } else if (status.state !== HandoffState.BOT) {
+      view.hideRating(false);
+      view.hideEmailCopy();
+    }
   }
 
   function showTyping(who) {
@@ -327,6 +336,17 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
     const answer = await connection.call(CustomerEvent.OFFLINE_TICKET, offlineTicketPayload(email, message));
     if (!answer) return TicketResult.FAILED;
     return answer.ok === true ? TicketResult.SENT : TicketResult.REFUSED;
+  }
+
+  /** `transcript_email`: a copy of the conversation to `email`; resolves to a CopyResult. */
+  async function emailTranscript(email) {
+    connection.start();
+    if (!sessionReady) return CopyResult.FAILED;
+    const answer = await connection.call(CustomerEvent.TRANSCRIPT_EMAIL, transcriptEmailPayload(email));
+    if (answer && answer.ok === true) return CopyResult.SENT;
+    if (answer && answer.error === ProtocolErrorCode.MALFORMED) return CopyResult.BAD_EMAIL;
+    if (answer && answer.error === ProtocolErrorCode.RATE_LIMITED) return CopyResult.LIMIT;
+    return CopyResult.FAILED;
   }
 
   function requestHuman() {

@@ -10,6 +10,7 @@ import {
   parseWelcome,
   ratingPayload,
   sessionRequestPayload,
+  transcriptEmailPayload,
   userUtteredPayload,
 } from "../src/protocol.js";
 import { splitLinks, safeHref } from "../src/view/links.js";
@@ -31,6 +32,7 @@ test("client payloads follow docs/protocol.md", () => {
   assert.deepEqual(ratingPayload(4, "  "), { score: 4 });
   assert.deepEqual(ratingPayload(5, " great "), { score: 5, comment: "great" });
   assert.deepEqual(offlineTicketPayload(" sara@example.com ", " call me back\n"), { email: "sara@example.com", message: "call me back" });
+  assert.deepEqual(transcriptEmailPayload(" sara@example.com "), { email: "sara@example.com" });
 });
 
 test("bot_uttered and history entries become message records", () => {
@@ -56,7 +58,10 @@ test("handoff_status is normalised", () => {
     waitSeconds: 180,
     agentName: "",
     teamAvailable: true,
+    transcriptEmail: false,
   });
+  assert.equal(parseHandoffStatus({ state: "resolved", transcript_email: true }).transcriptEmail, true);
+  assert.equal(parseHandoffStatus({ state: "resolved", transcript_email: "yes" }).transcriptEmail, false);
   assert.equal(parseHandoffStatus({ state: "assigned", agent: { name: "Anna" } }).agentName, "Anna");
   assert.equal(parseHandoffStatus({ state: "queued", team_available: false }).teamAvailable, false);
   assert.equal(parseHandoffStatus({ state: "queued", team_available: true }).teamAvailable, true);

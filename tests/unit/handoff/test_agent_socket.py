@@ -45,6 +45,7 @@ def test_every_request_event_has_its_handler() -> None:
         AgentEvent.CUSTOMER_TYPING,
         AgentEvent.CONVERSATION_UPDATE,
         AgentEvent.OFFLINE_TICKET,
+        AgentEvent.TICKET_UPDATED,
         AgentEvent.SUGGESTIONS,
     }
     for event in set(AgentEvent) - server_to_client:

@@ -7,6 +7,7 @@ export const CustomerEvent = Object.freeze({
   "REQUEST_HANDOFF": "request_handoff",
   "RATING": "rating",
   "OFFLINE_TICKET": "offline_ticket",
+  "TRANSCRIPT_EMAIL": "transcript_email",
   "SESSION_CONFIRM": "session_confirm",
   "BOT_UTTERED": "bot_uttered",
   "HANDOFF_STATUS": "handoff_status",
@@ -31,7 +32,8 @@ export const ProtocolErrorCode = Object.freeze({
   "SERVICE_UNAVAILABLE": "service_unavailable",
   "SERVICE_BUSY": "service_busy",
   "RATE_LIMITED": "rate_limited",
-  "IDENTITY_REFUSED": "identity_refused"
+  "IDENTITY_REFUSED": "identity_refused",
+  "EMAIL_UNAVAILABLE": "email_unavailable"
 });
 
 export const Sender = Object.freeze({
@@ -55,12 +57,14 @@ export const AgentEvent = Object.freeze({
   "REASSIGN": "reassign",
   "FLAG": "flag",
   "SUMMARY": "summary",
+  "ANSWER_TICKET": "answer_ticket",
   "QUEUE": "queue",
   "MY_CONVERSATIONS": "my_conversations",
   "MESSAGE": "message",
   "CUSTOMER_TYPING": "customer_typing",
   "CONVERSATION_UPDATE": "conversation_update",
   "OFFLINE_TICKET": "offline_ticket",
+  "TICKET_UPDATED": "ticket_updated",
   "SUGGESTIONS": "suggestions"
 });
 

@@ -7,6 +7,7 @@ import { h, icon, replaceChildren } from "./dom.js";
 import { renderMarkdown } from "./markdown.js";
 import { createMessageList, lastQuickReplies, renderChips } from "./messages.js";
 import { createOfflineForm } from "./offline.js";
+import { renderEmailCopyForm } from "./email-copy.js";
 import { renderRatingForm } from "./rating.js";
 import { COUNTER_FROM_CHARS, MAX_MESSAGE_CHARS } from "../constants.js";
 import { HandoffState, Sender } from "../generated/constants.js";
@@ -42,7 +43,8 @@ export function handoffText(status, i18n) {
 /**
  * Build the widget inside `shadowRoot`.
  * `actions`: {toggle, close, send(text), choose(reply), requestHuman, retry(id), rate(score, comment), typing(),
- * leaveMessage(email, message) → Promise of an offline.js TicketResult, knownEmail() → the signed-in customer's address or ""}.
+ * leaveMessage(email, message) → Promise of an offline.js TicketResult, knownEmail() → the signed-in customer's address or "",
+ * emailTranscript(email) → Promise of an email-copy.js CopyResult}.
  */
 export function createView(shadowRoot, { i18n, title, position }, actions) {
   const ids = { panel: "dss-panel", title: "dss-title", input: "dss-input" };
@@ -110,6 +112,7 @@ export function createView(shadowRoot, { i18n, title, position }, actions) {
   let shownMessages = [];
   const scroller = h("div", { class: "scroll" }, [intro, list, chips, typing]);
   const rating = h("div", { class: "rating-slot", "data-testid": "rating", hidden: true });
+  const emailCopy = h("div", { class: "email-copy-slot", hidden: true });
   const offlineSlot = h("div", { class: "offline-slot", hidden: true });
 
   const input = h("textarea", {
@@ -141,7 +144,7 @@ export function createView(shadowRoot, { i18n, title, position }, actions) {
       lang: i18n.language,
       hidden: true,
     },
-    [header, connectionBanner, handoffBanner, errorNotice, scroller, offlineSlot, rating, form],
+    [header, connectionBanner, handoffBanner, errorNotice, scroller, offlineSlot, rating, emailCopy, form],
   );
   const root = h("div", { class: `root pos-${position}`, dir: i18n.dir, lang: i18n.language }, [launcher, panel]);
   shadowRoot.appendChild(root);
@@ -313,6 +316,18 @@ export function createView(shadowRoot, { i18n, title, position }, actions) {
       replaceChildren(rating, []);
       rating.hidden = true;
       if (moveFocus && !panel.hidden) input.focus();
+    },
+    /** Offer a copy of the conversation by email (after a person resolved it). */
+    showEmailCopy() {
+      if (!emailCopy.hidden) return;
+      renderEmailCopyForm(emailCopy, i18n, {
+        send: (email) => actions.emailTranscript(email),
+        knownEmail: () => (actions.knownEmail ? actions.knownEmail() : ""),
+      });
+    },
+    hideEmailCopy() {
+      replaceChildren(emailCopy, []);
+      emailCopy.hidden = true;
     },
   };
 }

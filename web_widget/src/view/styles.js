@@ -153,6 +153,14 @@ button:disabled, button[aria-disabled="true"] { cursor: default; opacity: .6; }
 }
 .rating__actions { display: flex; justify-content: flex-end; gap: 8px; margin-top: 8px; }
 .rating__thanks { margin: 0; padding: 12px; border-top: 1px solid var(--border); font-weight: 600; text-align: center; }
+.email-copy-slot { flex: none; border-top: 1px solid var(--border); }
+.email-copy { padding: 10px 12px; }
+.email-copy__label { display: block; margin-bottom: 4px; font-size: 13px; font-weight: 600; }
+.email-copy__row { display: flex; gap: 8px; }
+.email-copy__field { flex: 1; min-width: 0; }
+.email-copy__status { margin: 6px 0 0; font-size: 13px; }
+.email-copy__status--error { color: #b91c1c; font-weight: 600; }
+.email-copy__sent { margin: 0; padding: 10px 12px; font-weight: 600; text-align: center; }
 .offline-slot { flex: none; max-height: 60%; overflow-y: auto; border-top: 1px solid var(--border); }
 .offline { padding: 12px; }
 .offline__prompt { margin: 0 0 4px; font-weight: 700; }
