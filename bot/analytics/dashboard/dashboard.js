@@ -298,7 +298,9 @@ function render() {
   if (!report) return;
   const { days, total } = selectedRows();
   const language = ui.language.selectedOptions[0].textContent;
-  ui.range.textContent = t("dashboard.range", { from: report.from, to: report.to, language: language.toLocaleLowerCase(currentLanguage()) });
+  // ISO days keep their order inside right-to-left text: each is isolated left to right (LRI … PDI).
+  const day = (iso) => `\u2066${iso}\u2069`;
+  ui.range.textContent = t("dashboard.range", { from: day(report.from), to: day(report.to), language: language.toLocaleLowerCase(currentLanguage()) });
   renderTiles(total);
   renderCharts(days, total);
   renderTable(days, total);

@@ -113,15 +113,6 @@ export function currentLanguage() {
   return current;
 }
 
-/** Whether the page's language was chosen in this browser (else it is the browser's own, or English). */
-export function wasChosen() {
-  try {
-    return matchLanguage(localStorage.getItem(STORAGE_KEY)) === current;
-  } catch (error) {
-    return false;
-  }
-}
-
 export function isRightToLeft(code = current) {
   return RIGHT_TO_LEFT.includes(code);
 }

@@ -8,8 +8,8 @@
 // before signing in) and in the top bar. A choice made while signed in is kept
 // on the account (PUT /api/agent/language) and follows the agent to any
 // device; at sign-in, the account's language is taken, unless the agent chose
-// one on the form just now (or chose one in this browser before and the
-// account has none yet), which is then kept on the account.
+// one on the form just now, which is then kept on the account. (A language
+// only remembered by this browser is not: it may be another agent's.)
 //
 // Test ids the browser tests use: login-username, login-password,
 // login-submit, login-error, agent-name, logout, language-picker (top bar),
@@ -17,7 +17,7 @@
 
 import { AgentRole } from "./constants.js";
 import { h } from "./dom.js";
-import { applyTranslations, currentLanguage, onLanguageChange, setLanguage, t, wasChosen } from "./i18n.js";
+import { applyTranslations, currentLanguage, onLanguageChange, setLanguage, t } from "./i18n.js";
 import { nativeLanguageOptions } from "./languages.js";
 import { createSignIn } from "./sign-in.js";
 
@@ -131,8 +131,7 @@ export function createStaffPage({ titleKey, hintKey, refusedKey, storageKey, rol
       who.textContent = accountLabel(agent);
       view.hidden = false;
       onSignedIn(agent);
-      const keepChoice = chosenOnForm || (!agent.language && wasChosen());
-      if (keepChoice && agent.language !== currentLanguage()) saveLanguage(currentLanguage());
+      if (chosenOnForm && agent.language !== currentLanguage()) saveLanguage(currentLanguage());
       else if (agent.language) setLanguage(agent.language);
       chosenOnForm = false;
     },
