@@ -28,7 +28,7 @@ from bot.core.logs import log_fields
 from bot.core.signals import HandoffReason, HandoffSignal, parse_handoff_signal, parse_low_confidence
 from bot.gateway.sessions import conversation_id_of, is_signed_session_id, issue_session_id, session_id_for
 from bot.nlu.language_detection import resolve_language
-from bot.nlu.rasa_client import AssistantUnavailable, RasaClient
+from bot.nlu.rasa_client import AssistantUnavailable, RasaClient, with_language_entity
 from bot.nlu.responses import ServedDomain, first_variation
 from bot.trainer.inbox import InboxReason, NluInbox
 from handoff.service import CustomerMessage, HandoffService
@@ -259,7 +259,8 @@ class Dialogue:
         conversation_id, language = accepted.conversation_id, accepted.language
         fields = {"conversation": conversation_id, "language": language}
         try:
-            replies = await self.rasa.send_message(conversation_id, accepted.text, self._rasa_metadata(accepted))
+            text = with_language_entity(accepted.text, language)
+            replies = await self.rasa.send_message(conversation_id, text, self._rasa_metadata(accepted))
         except AssistantUnavailable as error:
             log.warning("assistant unavailable: %s", error, extra=log_fields(**fields))
             return await self._assistant_unavailable(conversation_id, language)

@@ -3,14 +3,41 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import json
+import re
+from typing import Any, Final
 from urllib.parse import quote
 
 import aiohttp
 
 from bot.core.signals import model_guesses
 
-__all__ = ["AssistantUnavailable", "RasaClient"]
+__all__ = ["AssistantUnavailable", "RasaClient", "with_language_entity"]
+
+#: A quick reply's intent payload, ``/request_human`` or ``/inform{"x": 1}``: Rasa reads it without the NLU pipeline.
+INTENT_PAYLOAD: Final = re.compile(r"(/[\w/.-]+)(\{.*\})?", re.DOTALL)
+
+
+def with_language_entity(text: str, language: str) -> str:
+    """An intent payload with the ``language`` entity added, else ``text`` as it is.
+
+    Rasa reads ``/intent`` payloads (quick replies) without the NLU pipeline,
+    so the component that sets the language from the message's metadata never
+    runs: the answer would come in the slot's old language, or English on a
+    first turn. The entity in the payload sets the slot as the component would.
+    """
+    match = INTENT_PAYLOAD.fullmatch(text.strip())
+    if match is None:
+        return text
+    intent, raw_entities = match.groups()
+    try:
+        entities = json.loads(raw_entities) if raw_entities else {}
+    except ValueError:
+        return text
+    if not isinstance(entities, dict):
+        return text
+    entities.setdefault("language", language)
+    return intent + json.dumps(entities, ensure_ascii=False)
 
 
 class AssistantUnavailable(Exception):

@@ -70,6 +70,14 @@ async def test_page_language_from_metadata_wins(customer: CustomerClient) -> Non
     assert replies[0]["text"] in RESPONSES["utter_greet"]["ms"]
 
 
+@pytest.mark.parametrize("language", ["fa", "hy", "ms"])
+async def test_a_quick_reply_is_answered_in_the_pages_language(customer: CustomerClient, language: str) -> None:
+    """Rasa reads "/intent" payloads without the NLU pipeline: the gateway adds the language to them."""
+    await customer.send("/request_human", customData={"language": language})
+    replies = await customer.replies_until_quiet()
+    assert replies[0]["text"] in RESPONSES["utter_handoff_request"][language]
+
+
 async def test_short_message_keeps_the_conversations_language(customer: CustomerClient) -> None:
     await customer.send("Բարև ձեզ")
     await customer.replies_until_quiet()

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.nlu.rasa_client import AssistantUnavailable, RasaClient
+from bot.nlu.rasa_client import AssistantUnavailable, RasaClient, with_language_entity
 from tests.helpers import free_port
 
 
@@ -99,3 +99,13 @@ async def test_nothing_listening_is_assistant_unavailable() -> None:
         with pytest.raises(AssistantUnavailable):
             await client.send_message("c1", "hi", {})
         assert not await client.is_ready()
+
+
+def test_quick_reply_payloads_carry_the_language_for_rasa() -> None:
+    assert with_language_entity("/request_human", "fa") == '/request_human{"language": "fa"}'
+    assert with_language_entity(" /faq/refund_status ", "hy") == '/faq/refund_status{"language": "hy"}'
+    assert with_language_entity('/inform{"order": "4711"}', "ms") == '/inform{"order": "4711", "language": "ms"}'
+    assert with_language_entity('/inform{"language": "en"}', "ms") == '/inform{"language": "en"}'
+    # Anything else goes as the customer wrote it.
+    for text in ("where is my order?", "/ nothing", "/inform{not json}", '/inform["a"]', "a /request_human"):
+        assert with_language_entity(text, "fa") == text
