@@ -35,7 +35,9 @@ def register_console_routes(
 
     async def tickets(request: web.Request) -> web.Response:
         await staff_member(get_agents(), request)
-        return web.json_response({"tickets": await get_desk().offline_tickets()})
+        desk = get_desk()
+        # email: whether agents can answer tickets from the console (else a mailto: link).
+        return web.json_response({"tickets": await desk.offline_tickets(), "email": desk.mailer.configured})
 
     async def roster(request: web.Request) -> web.Response:
         await staff_member(get_agents(), request, {AgentRole.SUPERVISOR})

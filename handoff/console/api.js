@@ -27,14 +27,15 @@ export function createApi(authorisedFetch) {
 
   return {
     /**
-     * GET /api/agent/tickets: the messages customers left while nobody could
-     * answer, newest first; null when the session ended. Rejects when the
-     * server cannot be asked or answers otherwise.
+     * GET /api/agent/tickets: `{tickets, email}`, the messages customers left
+     * while nobody could answer, newest first, and whether they can be answered
+     * by email from here; null when the session ended. Rejects when the server
+     * cannot be asked or answers otherwise.
      */
     async tickets() {
       const body = await getJson(TICKETS_URL);
       if (!body) return null;
-      return Array.isArray(body.tickets) ? body.tickets : [];
+      return { tickets: Array.isArray(body.tickets) ? body.tickets : [], email: body.email === true };
     },
     /**
      * GET /api/agent/agents (supervisors only): every agent with their status,

@@ -68,6 +68,7 @@ export function createConnection(token, handlers) {
     [AgentEvent.CUSTOMER_TYPING]: handlers.customerTyping,
     [AgentEvent.CONVERSATION_UPDATE]: handlers.conversationUpdate,
     [AgentEvent.OFFLINE_TICKET]: handlers.offlineTicket,
+    [AgentEvent.TICKET_UPDATED]: handlers.ticketUpdated,
     [AgentEvent.SUGGESTIONS]: handlers.suggestions,
   };
   for (const [event, handler] of Object.entries(serverEvents)) {

@@ -126,7 +126,7 @@ const ticketsView = createTicketsView(
     errorText: byId("offline-tickets-error-text"),
     retry: byId("offline-tickets-retry"),
   },
-  { onRetry: () => loadTickets() },
+  { onRetry: () => loadTickets(), onAnswer: answerTicket },
 );
 const notice = createNotice({ bar: byId("notice"), text: byId("notice-text"), dismiss: byId("notice-dismiss") });
 
@@ -161,6 +161,7 @@ function startConsole(agent) {
     customerTyping: onCustomerTyping,
     conversationUpdate: onConversationUpdate,
     offlineTicket: onOfflineTicket,
+    ticketUpdated: onTicketUpdated,
     suggestions: onSuggestions,
   });
   connection.start();
@@ -305,7 +306,19 @@ function onOfflineTicket(payload) {
   loadTickets();
 }
 
+/** Another console answered a ticket (or this one did): show the answer. */
+function onTicketUpdated(payload) {
+  if (store.updateTicket(payload)) ticketsView.render(store.tickets);
+}
+
 // ---- messages left while we were away ----------------------------------------
+
+/** Email `text` as the answer to `ticket`; resolves to the server's answer ({ok, ticket} or {ok: false, error, message}). */
+async function answerTicket(ticket, text) {
+  const answer = await request(AgentEvent.ANSWER_TICKET, { ticket_id: ticket.id, text });
+  if (answer.ok && store.updateTicket(answer.ticket)) ticketsView.render(store.tickets);
+  return answer;
+}
 
 /** GET /api/agent/tickets and show the answer, unless the session ended or a newer request went out. */
 async function loadTickets() {
@@ -313,16 +326,17 @@ async function loadTickets() {
   if (!requestToken) return;
   const current = ++ticketsRequest;
   const stale = () => requestToken !== token || current !== ticketsRequest;
-  let tickets;
+  let fetched;
   try {
-    tickets = await api.tickets();
+    fetched = await api.tickets();
   } catch (error) {
     console.warn("console: could not load offline tickets", error);
     if (!stale()) ticketsView.showError(t("tickets.load_failed"));
     return;
   }
-  if (stale() || tickets === null) return; // null: the session ended, the sign-in form is shown
-  store.setTickets(tickets);
+  if (stale() || fetched === null) return; // null: the session ended, the sign-in form is shown
+  store.setTickets(fetched.tickets);
+  ticketsView.setEmail(fetched.email);
   ticketsView.render(store.tickets);
 }
 
@@ -546,10 +560,7 @@ function onLanguage() {
   queueView.render(store.queue, store.agentsOnline, (item) => store.waitingSeconds(item));
   renderList();
   conversationView.redraw(store);
-  if (store.tickets.length) {
-    ticketsView.clear();
-    ticketsView.render(store.tickets);
-  }
+  ticketsView.relabel(store.tickets);
 }
 
 onLanguageChange(onLanguage);

@@ -5,36 +5,37 @@
 
 import { h, replaceChildren } from "./dom.js";
 import { formatConfidence, formatDateTime, formatTime } from "./format.js";
+import { t } from "./i18n.js";
 import { agentName, isHighPriority, languageName, reasonLabel } from "./protocol.js";
 
 const SAFE_LINK_PROTOCOLS = new Set(["http:", "https:"]);
 
-/** How a past conversation (or an earlier handoff of this one) ended. */
+/** How a past conversation (or an earlier handoff of this one) ended, in the page's language. */
 const PAST_OUTCOME_LABELS = Object.freeze({
-  resolved: "Resolved by an agent",
-  handed_back: "Handed back to the assistant",
-  bot: "Handled by the assistant",
-  assigned: "With an agent",
-  queued: "Waiting for an agent",
+  resolved: () => t("context.outcome_resolved"),
+  handed_back: () => t("context.outcome_handed_back"),
+  bot: () => t("context.outcome_bot"),
+  assigned: () => t("context.outcome_assigned"),
+  queued: () => t("context.outcome_queued"),
 });
 
 /** Show `context` (may be null while loading) of `conversation` in `body`; nothing selected → a hint. */
 export function renderContext(body, conversation, context) {
   if (!conversation) {
-    replaceChildren(body, [h("p", { class: "empty" }, ["Open a conversation to see its context."])]);
+    replaceChildren(body, [h("p", { class: "empty" }, [t("context.empty")])]);
     return;
   }
   const language = (context && context.language) || conversation.language;
   const reason = (context && context.reason) || conversation.reason;
   replaceChildren(body, [
     h("dl", { class: "facts" }, [
-      fact("Language", `${languageName(language)}${language ? ` (${language})` : ""}`),
-      fact("Handoff reason", reasonLabel(reason)),
-      fact("Priority", isHighPriority(conversation.priority) ? "High" : "Normal"),
-      conversation.queued_at ? fact("Queued", formatTime(conversation.queued_at)) : null,
-      conversation.assigned_at ? fact("Assigned", formatTime(conversation.assigned_at)) : null,
+      fact(t("context.language"), language ? t("common.language_with_code", { language: languageName(language), code: language }) : languageName(language)),
+      fact(t("context.reason"), reasonLabel(reason)),
+      fact(t("context.priority"), isHighPriority(conversation.priority) ? t("context.priority_high") : t("context.priority_normal")),
+      conversation.queued_at ? fact(t("context.queued"), formatTime(conversation.queued_at)) : null,
+      conversation.assigned_at ? fact(t("context.assigned"), formatTime(conversation.assigned_at)) : null,
     ]),
-    context ? contextSections(context) : h("p", { class: "empty" }, ["Loading context…"]),
+    context ? contextSections(context) : h("p", { class: "empty" }, [t("context.loading")]),
   ]);
 }
 
@@ -47,13 +48,14 @@ function contextSections(context) {
   const pages = Array.isArray(context.pages) ? context.pages.filter((p) => typeof p === "string" && p) : [];
   const previous = Array.isArray(context.previous_conversations) ? context.previous_conversations.filter(Boolean) : [];
   const fragment = document.createDocumentFragment();
-  fragment.append(
+  const sections = [
     customerSection(context.customer),
     attributesSection(context.attributes),
-    section("Detected intents", intents.length ? h("ul", { class: "intents" }, intents.map(intentItem)) : null, "None detected."),
-    section("Pages visited", pages.length ? h("ol", { class: "pages" }, pages.map(pageItem)) : null, "No pages recorded."),
-    section("Previous conversations", previous.length ? h("ul", { class: "previous" }, previous.map(previousItem)) : null, "This is their first conversation."),
-  );
+    section(t("context.intents"), intents.length ? h("ul", { class: "intents" }, intents.map(intentItem)) : null, t("context.intents_none")),
+    section(t("context.pages"), pages.length ? h("ol", { class: "pages" }, pages.map(pageItem)) : null, t("context.pages_none")),
+    section(t("context.previous"), previous.length ? h("ul", { class: "previous" }, previous.map(previousItem)) : null, t("context.previous_none")),
+  ];
+  fragment.append(...sections.filter(Boolean)); // append(null) would show "null"
   return fragment;
 }
 
@@ -65,18 +67,18 @@ export function mailtoHref(email) {
 /** The verified customer: name, email and the shop's id for them; or that they did not sign in. */
 function customerSection(customer) {
   if (!customer || typeof customer !== "object" || !customer.id) {
-    return section("Customer", null, "Not signed in to the shop.");
+    return section(t("context.customer"), null, t("context.not_signed_in"));
   }
   const email = typeof customer.email === "string" && customer.email
     ? h("a", { href: mailtoHref(customer.email), dir: "ltr", "data-testid": "customer-email" }, [customer.email])
     : null;
-  return section("Customer", h("dl", { class: "facts", "data-testid": "customer" }, [
-    customer.name ? fact("Name", h("bdi", { "data-testid": "customer-name" }, [String(customer.name)])) : null,
-    email ? fact("Email", email) : null,
-    fact("Shop account", h("span", {}, [
+  return section(t("context.customer"), h("dl", { class: "facts", "data-testid": "customer" }, [
+    customer.name ? fact(t("context.customer_name"), h("bdi", { "data-testid": "customer-name" }, [String(customer.name)])) : null,
+    email ? fact(t("context.customer_email"), email) : null,
+    fact(t("context.customer_account"), h("span", {}, [
       h("bdi", { dir: "ltr", "data-testid": "customer-id" }, [String(customer.id)]),
       " ",
-      h("span", { class: "tag", title: "The shop's server signed this account id" }, ["Verified"]),
+      h("span", { class: "tag", title: t("context.verified_hint") }, [t("context.verified")]),
     ])),
   ]));
 }
@@ -85,7 +87,7 @@ function customerSection(customer) {
 function attributesSection(attributes) {
   const entries = attributes && typeof attributes === "object" ? Object.entries(attributes) : [];
   if (!entries.length) return null;
-  return section("From the shop's page", h("dl", { class: "facts", "data-testid": "customer-attributes" },
+  return section(t("context.attributes"), h("dl", { class: "facts", "data-testid": "customer-attributes" },
     entries.map(([name, value]) => fact(name, h("bdi", {}, [String(value)]))),
   ));
 }
@@ -129,10 +131,10 @@ function previousItem(past) {
   const rating = past.rating && typeof past.rating === "object" ? past.rating : { score: past.rating };
   const rated = rating.score !== undefined && rating.score !== null && rating.score !== "";
   return h("li", { class: "previous__item" }, [
-    h("span", { class: "previous__when" }, [when || "Unknown date"]),
-    h("span", { class: "previous__state" }, [PAST_OUTCOME_LABELS[outcome] || String(outcome || "")]),
-    agentName(past.agent) ? h("span", { class: "previous__agent" }, [`Agent: ${agentName(past.agent)}`]) : null,
-    h("span", { class: "previous__rating" }, [rated ? `Rating: ${rating.score}` : "Not rated"]),
+    h("span", { class: "previous__when" }, [when || t("context.unknown_date")]),
+    h("span", { class: "previous__state" }, [PAST_OUTCOME_LABELS[outcome] ? PAST_OUTCOME_LABELS[outcome]() : String(outcome || "")]),
+    agentName(past.agent) ? h("span", { class: "previous__agent" }, [t("context.agent", { agent: agentName(past.agent) })]) : null,
+    h("span", { class: "previous__rating" }, [rated ? t("context.rating", { score: rating.score }) : t("context.not_rated")]),
     rating.comment ? h("q", { class: "previous__comment", dir: "auto" }, [String(rating.comment)]) : null,
   ]);
 }

@@ -16,18 +16,26 @@ const UNREAD_SENDERS = new Set([Sender.CUSTOMER, Sender.BOT, Sender.SYSTEM]);
 /** A ticket as shown, or null when it lacks an email address or a message. */
 function normaliseTicket(ticket) {
   if (!ticket || typeof ticket !== "object" || typeof ticket.email !== "string" || typeof ticket.message !== "string") return null;
+  const text = (value) => (typeof value === "string" ? value : "");
   return {
-    conversation_id: typeof ticket.conversation_id === "string" ? ticket.conversation_id : "",
+    id: text(ticket.id),
+    conversation_id: text(ticket.conversation_id),
     email: ticket.email,
     message: ticket.message,
-    language: typeof ticket.language === "string" ? ticket.language : "",
+    language: text(ticket.language),
     created_at: ticket.created_at ?? null,
+    name: text(ticket.name),
+    customer_id: text(ticket.customer_id),
+    answered_by: text(ticket.answered_by),
+    answered_by_name: text(ticket.answered_by_name),
+    answered_at: ticket.answered_at ?? null,
+    answer: text(ticket.answer),
   };
 }
 
-/** Tickets have no id: the conversation, the time and the address tell them apart. */
+/** A ticket's id; older tickets have none: the conversation, the time and the address tell them apart. */
 export function ticketKey(ticket) {
-  return `${ticket.conversation_id}|${ticket.created_at}|${ticket.email}`;
+  return ticket.id || `${ticket.conversation_id}|${ticket.created_at}|${ticket.email}`;
 }
 
 export function createStore(now = () => Date.now()) {
@@ -298,6 +306,14 @@ export function createStore(now = () => Date.now()) {
       const ticket = normaliseTicket(payload);
       if (!ticket || tickets.some((known) => ticketKey(known) === ticketKey(ticket))) return false;
       tickets = [ticket, ...tickets];
+      return true;
+    },
+    /** A `ticket_updated` event (or an answer's acknowledgement): the ticket as it is now. Returns whether it is known. */
+    updateTicket(payload) {
+      const ticket = normaliseTicket(payload);
+      const index = ticket ? tickets.findIndex((known) => ticketKey(known) === ticketKey(ticket)) : -1;
+      if (index < 0) return false;
+      tickets = tickets.map((known, i) => (i === index ? ticket : known));
       return true;
     },
     get tickets() {

@@ -8,8 +8,9 @@ from collections.abc import Awaitable, Callable
 from playwright.async_api import Page, expect
 
 from bot.core.customer_text import customer_text
+from tests.browser.test_console import CreateAgent, log_in
 from tests.browser.test_widget import open_widget, send, stored_conversation_id
-from tests.helpers import AgentClient
+from tests.helpers import AgentClient, CustomerClient
 from tests.smtp import SmtpServer, body_of
 
 MakeAgent = Callable[..., Awaitable[AgentClient]]
@@ -42,3 +43,31 @@ async def test_the_widget_emails_the_customer_a_copy_after_the_chat_is_resolved(
     message = await smtp_server.inbox.next_to("shirin.customer@example.ir")
     assert message["Subject"] == customer_text("fa", "transcript_email_subject")
     assert "سلام، شیرین هستم. مشکل حل شد." in body_of(message)
+
+
+async def test_an_agent_answers_a_message_left_while_nobody_was_there_from_the_console(
+    console: Page, gateway_url: str, agent_account: CreateAgent, smtp_server: SmtpServer
+) -> None:
+    customer = CustomerClient(gateway_url)
+    try:
+        await customer.connect(language="hy")
+        ack = await customer.sio.call(
+            "offline_ticket", {"email": "arman@example.am", "message": "Պատվերս դեռ չի հասել"}, timeout=10
+        )
+        assert ack == {"ok": True}
+    finally:
+        await customer.close()
+    await log_in(console, gateway_url, await agent_account("lilit.e", "Lilit"))
+    ticket = console.get_by_test_id("offline-ticket").filter(has_text="Պատվերս դեռ չի հասել").first
+    await expect(ticket).to_be_visible(timeout=10_000)
+    await ticket.get_by_test_id("offline-ticket-reply").locator("summary").click()
+    await ticket.get_by_test_id("offline-ticket-answer-input").fill("Ձեր պատվերը վաղը կհասնի։ <b>Շնորհակալություն</b>")
+    await ticket.get_by_test_id("offline-ticket-send").click()
+    answered = ticket.get_by_test_id("offline-ticket-answered")
+    await expect(answered).to_contain_text("Lilit", timeout=15_000)
+    # The answer is shown as text, never as markup.
+    await expect(answered).to_contain_text("<b>Շնորհակալություն</b>")
+    assert await answered.locator("b").count() == 0
+    await expect(ticket.get_by_test_id("offline-ticket-reply")).to_have_count(0)  # answered once
+    message = await smtp_server.inbox.next_to("arman@example.am")
+    assert body_of(message).startswith("Ձեր պատվերը վաղը կհասնի։")

@@ -25,10 +25,9 @@ FA, HY, MS = CATALOGS["fa"], CATALOGS["hy"], CATALOGS["ms"]
 KEY_SHOWN = re.compile(r"\b(?:" + "|".join(sorted({key.split(".")[0] for key in CATALOGS["en"]})) + r")\.[a-z_]+\b")
 
 # The visible text of the page that is the console's own (not customers' words, names
-# or data, not the language pickers' native names, not the context card and offline
-# tickets, whose words another change brings), one string a text node.
+# or data such as intents, not the language pickers' native names), one string a text node.
 OWN_TEXT = """() => {
-  const skipped = "[dir=auto], .language-picker, #agent-name, .context-column, [data-testid=offline-tickets], "
+  const skipped = "[dir=auto], .language-picker, #agent-name, .intent__name, bdi, "
     + ".entry__author, .tag, .entry__text, .entry__time, .assist-question__intent, .suggestion__meta";
   const texts = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
