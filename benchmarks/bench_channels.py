@@ -149,7 +149,8 @@ async def start_socketio_rasa(stack: Stack, var_dir: Path) -> tuple[Child, str]:
     credentials = var_dir / "socketio-credentials.yml"
     credentials.write_text(SOCKETIO_CREDENTIALS, encoding="utf-8")
     port = free_port()
-    env = rasa_environment({"ACTION_SERVER_URL": s.resolved_action_server_url, **rasa_redis_environment(s.redis_url)})
+    stores = rasa_redis_environment(s.redis_url, s.retention_s)
+    env = rasa_environment({"ACTION_SERVER_URL": s.resolved_action_server_url, **stores})
     command = [
         str(RASA_VENV / "bin" / "rasa"), "run", "--interface", "127.0.0.1", "--port", str(port),
         "--model", str(stack.model), "--credentials", str(credentials), "--endpoints", "endpoints.yml",

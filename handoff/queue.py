@@ -259,6 +259,15 @@ class HandoffQueue:
             await pipe.execute()
         return episode
 
+    async def forget(self, conversation_id: str, agent: str | None) -> bool:
+        """Take a conversation out of the queue and its agent's list (its data is being deleted); whether it was in."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zrem(keys.handoff_queue_key(), conversation_id)
+            if agent:
+                pipe.srem(keys.agent_conversations_key(agent), conversation_id)
+            removed = await pipe.execute()
+        return any(int(count) for count in removed)
+
     async def episodes(self, conversation_id: str) -> list[dict[str, Any]]:
         return [
             json.loads(as_text(item)) for item in await self.redis.lrange(keys.episodes_key(conversation_id), 0, -1)

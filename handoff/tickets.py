@@ -72,6 +72,13 @@ end
 return {-1, ''}
 """
 
+# KEYS[1] tickets list; ARGV: tickets' JSON as stored. Removes each; returns how many were removed.
+REMOVE_TICKETS_SCRIPT: Final = """
+local removed = 0
+for _, raw in ipairs(ARGV) do removed = removed + redis.call('LREM', KEYS[1], 0, raw) end
+return removed
+"""
+
 
 class TicketRefused(ValueError):
     """The email address or the message is not one we can keep."""
@@ -130,6 +137,7 @@ class OfflineTickets:
         self.redis = redis
         self._add = redis.register_script(ADD_TICKET_SCRIPT)
         self._set_answer = redis.register_script(ANSWER_TICKET_SCRIPT)
+        self._remove = redis.register_script(REMOVE_TICKETS_SCRIPT)
 
     async def add(
         self, conversation_id: str, email: str, message: str, language: Language, customer: Customer | None = None
@@ -174,6 +182,21 @@ class OfflineTickets:
         if not int(done):
             raise AlreadyAnswered(ticket)
         return ticket
+
+    async def stored(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every ticket kept, newest first: its JSON as stored (to :meth:`remove` it) and read."""
+        raw = await self.redis.lrange(keys.offline_tickets_key(), 0, -1)
+        return [(item.decode() if isinstance(item, bytes) else item, json.loads(item)) for item in raw]
+
+    async def remove(self, stored: list[str]) -> int:
+        """Remove tickets given as :meth:`stored` gave them; how many were still there."""
+        if not stored:
+            return 0
+        return int(await self._remove(keys=[keys.offline_tickets_key()], args=stored))
+
+    async def remove_older_than(self, cutoff: float) -> int:
+        """Remove the tickets left before ``cutoff`` (unix seconds): the retention."""
+        return await self.remove([raw for raw, ticket in await self.stored() if float(ticket["created_at"]) < cutoff])
 
     async def newest(self, limit: int = 100) -> list[dict[str, Any]]:
         raw = await self.redis.lrange(keys.offline_tickets_key(), 0, limit - 1)

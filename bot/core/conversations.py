@@ -116,14 +116,18 @@ redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(pages))
 return 1
 """
 
-# KEYS[1] conversation hash, KEYS[2] (optional) a key to point at the conversation
-# ARGV[1] JSON object of fields, ARGV[2] the pointer's value, ARGV[3] its ttl in seconds
+# KEYS[1] conversation hash, KEYS[2] (optional) a key to point at the conversation, KEYS[3] (optional) a set of them
+# ARGV[1] JSON object of fields, ARGV[2] the conversation id, ARGV[3] the pointer's and the set's ttl in seconds
 # Sets the fields only on a conversation that exists (an expired one must not come
-# back as a hash that never expires), and then the pointer. Returns 1 if set.
+# back as a hash that never expires), then the pointer and the set. Returns 1 if set.
 SET_IF_LIVE_SCRIPT: Final = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 for name, value in pairs(cjson.decode(ARGV[1])) do redis.call('HSET', KEYS[1], name, value) end
 if KEYS[2] then redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3]) end
+if KEYS[3] then
+  redis.call('SADD', KEYS[3], ARGV[2])
+  redis.call('EXPIRE', KEYS[3], ARGV[3])
+end
 return 1
 """
 
@@ -244,7 +248,11 @@ class ConversationStore:
     async def identify(self, conversation_id: str, customer: Customer) -> bool:
         """The conversation is ``customer``'s, and the one their other devices resume; False if it expired."""
         fields = {field_name: getattr(customer, name) for name, field_name in CUSTOMER_FIELDS.items()}
-        script_keys = [keys.conversation_key(conversation_id), keys.customer_conversation_key(customer.id)]
+        script_keys = [
+            keys.conversation_key(conversation_id),
+            keys.customer_conversation_key(customer.id),
+            keys.customer_conversations_key(customer.id),
+        ]
         args: list[str | int] = [json.dumps(fields, ensure_ascii=False), conversation_id, self.ttl_s]
         return bool(await self._set_if_live(keys=script_keys, args=args))
 
@@ -252,6 +260,16 @@ class ConversationStore:
         """The conversation ``customer`` had last, if it was not forgotten."""
         value = await self.redis.get(keys.customer_conversation_key(customer.id))
         return value.decode() if isinstance(value, bytes) else value
+
+    async def conversations_of(self, customer: Customer) -> list[str]:
+        """Every conversation ``customer`` had that may still be kept (for their data to be exported or deleted)."""
+        members = await self.redis.smembers(keys.customer_conversations_key(customer.id))
+        return sorted(member.decode() if isinstance(member, bytes) else str(member) for member in members)
+
+    async def forget_customer(self, customer: Customer) -> None:
+        """No conversation is ``customer``'s any more (their data was deleted)."""
+        pointer, index = keys.customer_conversation_key(customer.id), keys.customer_conversations_key(customer.id)
+        await self.redis.delete(pointer, index)
 
     async def remember_attributes(self, conversation_id: str, attributes: dict[str, Any]) -> bool:
         """The page's latest ``customData`` fields (bounded by :func:`bot.core.identity.customer_attributes`)."""

@@ -34,6 +34,18 @@ def customer_conversation_key(customer_id: str) -> str:
     return f"{PREFIX}:customer:{digest}"
 
 
+def customer_conversations_key(customer_id: str) -> str:
+    """Set: every conversation of a verified customer (their shop's id, hashed), for their data to be exported or
+    deleted; expires with the last of them."""
+    digest = hashlib.sha256(customer_id.encode()).hexdigest()[:32]
+    return f"{PREFIX}:customer-conversations:{digest}"
+
+
+def retention_sweep_lock_key() -> str:
+    """String with a TTL: the gateway that set it sweeps old tickets and inbox items this interval."""
+    return f"{PREFIX}:retention-sweep-lock"
+
+
 def client_message_ids_key(conversation_id: str) -> str:
     """Set of client message ids already accepted, so resends are ignored."""
     return f"{PREFIX}:client-ids:{conversation_id}"

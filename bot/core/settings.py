@@ -78,8 +78,11 @@ class Settings(BaseSettings):
         description="Key your shop's server signs logged-in customers' ids with (HMAC-SHA256, hex) for"
         " DemoShopSupport.identify; keep it secret, server-side. Empty: identities are refused.",
     )
-    session_ttl_s: int = Field(
-        7 * 24 * 3600, description="Seconds a customer session and its transcript are kept after the last message."
+    retention_days: float = Field(
+        7.0,
+        gt=0,
+        description="Days everything about a customer is kept after their last message: the conversation and its"
+        " transcript, Rasa's tracker, offline tickets, the trainers' inbox items. Aggregated analytics stay.",
     )
     new_session_ttl_s: int = Field(
         1800, description="Seconds a session is kept before its first message: sessions opened and abandoned go soon."
@@ -166,6 +169,11 @@ class Settings(BaseSettings):
     def _proxies_parse(cls, value: str) -> str:
         parse_networks(value)
         return value
+
+    @property
+    def retention_s(self) -> int:
+        """RETENTION_DAYS in seconds: the TTL of conversations and Rasa's trackers, the age tickets are swept at."""
+        return max(1, round(self.retention_days * 24 * 3600))
 
     @property
     def effective_redis_url(self) -> str:

@@ -40,11 +40,12 @@ from bot.trainer.api import register_trainer_routes
 from bot.trainer.inbox import NluInbox
 from bot.trainer.job import JobPaths, TrainingJobs, check_before_training
 from handoff.agent_socket import AgentNamespace, AgentServices
-from handoff.console_api import register_console_routes
+from handoff.console_api import register_console_routes, register_customer_data_routes
 from handoff.desk import AgentDesk
 from handoff.hours import BusinessHours
 from handoff.mail import Mailer, MailSettings, SmtpSecurity
 from handoff.parts import HandoffParts
+from handoff.privacy import CustomerRecords, RetentionSweeper
 from handoff.service import HandoffService
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ INBOX = web.AppKey("inbox", NluInbox)
 TRAINING = web.AppKey("training", TrainingJobs)
 MEMORY = web.AppKey("memory", RedisMemory)
 AGENT_LIMITER = web.AppKey("agent_limiter", RateLimiter)
+RECORDS = web.AppKey("records", CustomerRecords)
 
 # Engine.IO refuses packets above this size outright; messages between
 # MAX_MESSAGE_CHARS and this get a clear error event instead.
@@ -94,7 +96,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[REDIS] = redis
     app[HTTP] = http
     app[RASA] = rasa
-    store = ConversationStore(redis, settings.session_ttl_s, settings.new_session_ttl_s)
+    store = ConversationStore(redis, settings.retention_s, settings.new_session_ttl_s)
     # A console unheard of for three heartbeats counts as gone (its gateway died).
     agents = AgentDirectory(redis, presence_ttl_s=3 * settings.agent_heartbeat_s)
     app[AGENTS] = agents
@@ -130,6 +132,9 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     )
     app[HANDOFF] = HandoffService(parts)
     app[DESK] = AgentDesk(parts)
+    app[RECORDS] = CustomerRecords(parts)
+    sweeper = RetentionSweeper(parts.tickets, app[INBOX], settings.retention_s)
+    sweeping = asyncio.create_task(sweeper.run_forever())
     app[DIALOGUE] = Dialogue(
         store,
         rasa,
@@ -142,6 +147,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     )
     app[AGENT_SOCKET].start()
     yield
+    sweeping.cancel()
+    await asyncio.gather(sweeping, return_exceptions=True)
     await app[TRAINING].stop()
     await app[AGENT_SOCKET].stop()
     if parts.assist is not None:
@@ -261,6 +268,7 @@ def create_app(settings: Settings) -> web.Application:
     sio.register_namespace(app[AGENT_SOCKET])
     register_sign_in_routes(app, lambda: app[AGENTS], settings.trusted_proxy_networks)
     register_console_routes(app, lambda: app[AGENTS], lambda: app[DESK], SOCKETIO_CLIENT_JS)
+    register_customer_data_routes(app, lambda: app[AGENTS], lambda: app[RECORDS])
     register_analytics_routes(app, lambda: app[AGENTS], lambda: app[ANALYTICS], CHART_JS)
     register_metrics_route(app, lambda: app[METRICS], lambda: app[REDIS], settings.metrics_token)
     register_trainer_routes(

@@ -104,8 +104,8 @@ def redis_server_binary() -> str:
     return binary
 
 
-def rasa_redis_environment(redis_url: str) -> dict[str, str]:
-    """endpoints.yml takes Redis as host, port, db and password."""
+def rasa_redis_environment(redis_url: str, tracker_ttl_s: int) -> dict[str, str]:
+    """endpoints.yml takes Redis as host, port, db and password, and how long a tracker is kept (RETENTION_DAYS)."""
     parts = urlsplit(redis_url)
     db = parts.path.lstrip("/") or "0"
     return {
@@ -113,6 +113,7 @@ def rasa_redis_environment(redis_url: str) -> dict[str, str]:
         "RASA_REDIS_PORT": str(parts.port or 6379),
         "RASA_REDIS_DB": db,
         "RASA_REDIS_PASSWORD": parts.password or "",
+        "RASA_TRACKER_TTL_S": str(tracker_ttl_s),
     }
 
 
@@ -167,7 +168,7 @@ class Stack:
             "actions", [rasa_bin, "run", "actions", "--actions", "actions", "--port", str(s.action_port)], actions_env
         ).start()
         rasa_env = rasa_environment(
-            {"ACTION_SERVER_URL": s.resolved_action_server_url, **rasa_redis_environment(s.redis_url)}
+            {"ACTION_SERVER_URL": s.resolved_action_server_url, **rasa_redis_environment(s.redis_url, s.retention_s)}
         )
         rasa_command = [
             rasa_bin, "run", "--enable-api", "--auth-token", s.rasa_token, "--interface", "127.0.0.1",

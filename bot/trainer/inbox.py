@@ -188,6 +188,26 @@ class NluInbox:
         raw = await self.redis.hmget(keys.inbox_items_key(), ids)
         return [InboxItem.from_json(value) for value in raw if value is not None]
 
+    async def items_of(self, conversation_ids: set[str]) -> list[InboxItem]:
+        """Every waiting item taken from these conversations' messages."""
+        raw = await self.redis.hvals(keys.inbox_items_key())
+        return [item for item in map(InboxItem.from_json, raw) if item.conversation_id in conversation_ids]
+
+    async def remove(self, item_ids: list[str]) -> int:
+        """Remove these items (a customer's data deleted, or too old); how many were there."""
+        if not item_ids:
+            return 0
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hdel(keys.inbox_items_key(), *item_ids)
+            pipe.zrem(keys.inbox_order_key(), *item_ids)
+            removed, _ = await pipe.execute()
+        return int(removed)
+
+    async def remove_older_than(self, cutoff: float) -> int:
+        """Remove the items kept before ``cutoff`` (unix seconds): the retention."""
+        old = cast(list[bytes], await self.redis.zrangebyscore(keys.inbox_order_key(), "-inf", f"({cutoff}"))
+        return await self.remove([item_id.decode() for item_id in old])
+
     async def count(self) -> int:
         return int(await self.redis.zcard(keys.inbox_order_key()))
 

@@ -7,6 +7,7 @@ import { AgentRole, HandoffReason } from "./constants.js";
 import { append, byId, h } from "./dom.js";
 import { currentLanguage, formatNumber, onLanguageChange, plural, t } from "./i18n.js";
 import { languageOptions } from "./languages.js";
+import { createCustomerData } from "./customer-data.js";
 import { createStaffPage } from "./shell.js";
 
 const REPORT_URL = "/api/analytics";
@@ -91,6 +92,18 @@ function isoDay(date) {
 
 // ---- session ----------------------------------------------------------------
 
+const customerData = createCustomerData(
+  {
+    section: byId("customer-data"),
+    form: byId("customer-data-form"),
+    kind: byId("customer-data-kind"),
+    value: byId("customer-data-value"),
+    remove: byId("customer-data-delete"),
+    result: byId("customer-data-result"),
+  },
+  (url, options) => signIn.authorisedFetch(url, options),
+);
+
 const signIn = createStaffPage({
   titleKey: "dashboard.title",
   hintKey: "dashboard.hint",
@@ -98,8 +111,14 @@ const signIn = createStaffPage({
   storageKey: "dashboard.token",
   roles: ROLES,
   view: ui.dashboardView,
-  onSignedIn: () => load(),
-  onSignedOut: () => destroyCharts(),
+  onSignedIn: (agent) => {
+    customerData.show(agent);
+    load();
+  },
+  onSignedOut: () => {
+    customerData.show(null);
+    destroyCharts();
+  },
 });
 
 // ---- loading ----------------------------------------------------------------
@@ -331,6 +350,7 @@ function start() {
     reasonHeadings.forEach((heading, index) => {
       heading.textContent = REASONS[index][1]();
     });
+    customerData.relabel();
     render();
   });
   defaultRange();
