@@ -2,6 +2,7 @@
 // server's payloads turned into the widget's message records. Event names,
 // senders and states come from ./generated/constants.js (the server's enums).
 
+import { parseAttachment } from "./attachments.js";
 import { HandoffState, Sender } from "./generated/constants.js";
 
 const SENDERS = Object.values(Sender);
@@ -92,10 +93,21 @@ export function parseQuickReplies(source) {
     .filter((reply) => reply.title && reply.payload);
 }
 
+/** An image of the assistant's own answer (Rasa's `{type: "image", payload: {src}}`), from anywhere on the web. */
 function parseImage(source) {
   const attachment = source && source.attachment;
   if (!attachment || attachment.type !== "image" || !attachment.payload) return null;
   return asString(attachment.payload.src) || null;
+}
+
+/**
+ * `{attachment}` (a file sent in the chat, on `server`) of `source`, or for
+ * the assistant's answers `{image}` (a picture of the domain's, from anywhere).
+ */
+function filesOf(source, server, sender) {
+  const attachment = parseAttachment(source, server);
+  const image = !attachment && sender === Sender.BOT ? parseImage(source) : null;
+  return { attachment, image };
 }
 
 function agentNameOf(source) {
@@ -105,22 +117,26 @@ function agentNameOf(source) {
   return asString(agent);
 }
 
-/** A `bot_uttered` payload as a message record (sender bot or agent). */
-export function messageFromBotUttered(data) {
+/** A `bot_uttered` payload as a message record (sender bot or agent); attachment URLs are resolved against `server`. */
+export function messageFromBotUttered(data, server = "") {
   const metadata = (data && data.metadata) || {};
+  const sender = metadata.sender === Sender.AGENT ? Sender.AGENT : Sender.BOT;
   return {
-    sender: metadata.sender === Sender.AGENT ? Sender.AGENT : Sender.BOT,
+    sender,
     seq: asSeq(metadata.seq),
     text: asString(data && data.text),
     ts: Date.now(),
     agentName: agentNameOf(metadata),
     quickReplies: parseQuickReplies(data),
-    image: parseImage(data),
+    ...filesOf(data, server, sender),
   };
 }
 
-/** One `history` entry as a message record; entries of unknown senders are dropped. */
-export function messageFromHistoryEntry(entry) {
+/**
+ * One `history` entry (or an uploaded attachment's entry) as a message record;
+ * entries of unknown senders are dropped. Attachment URLs are resolved against `server`.
+ */
+export function messageFromHistoryEntry(entry, server = "") {
   if (!entry || !SENDERS.includes(entry.sender)) return null;
   const extra = entry.extra && typeof entry.extra === "object" ? entry.extra : {};
   return {
@@ -131,7 +147,7 @@ export function messageFromHistoryEntry(entry) {
     clientMessageId: asString(entry.client_message_id) || null,
     agentName: agentNameOf(extra),
     quickReplies: parseQuickReplies(extra),
-    image: parseImage(extra),
+    ...filesOf(extra, server, entry.sender),
   };
 }
 

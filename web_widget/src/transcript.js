@@ -91,6 +91,11 @@ export function createTranscript() {
       }
       message.version += 1;
     },
+    /** Take away the customer message sent as `clientMessageId` (an upload that ended, either way). */
+    remove(clientMessageId) {
+      const message = findByClientId(clientMessageId);
+      if (message) messages.delete(message.key);
+    },
     /** The customer message sent as `clientMessageId`, or null. */
     find(clientMessageId) {
       return findByClientId(clientMessageId);

@@ -2,6 +2,7 @@
 // and the view. Sessions: resume the stored one on every (re)connection, show
 // the replayed transcript, then send what is still queued.
 
+import { UPLOAD_ERROR_KEYS, UploadError, precheckFile, uploadAttachment } from "./attachments.js";
 import { createConnection } from "./connection.js";
 import { HISTORY_WAIT_MS, TYPING_IDLE_MS, TYPING_TIMEOUT_MS } from "./constants.js";
 import { GAP_WAIT_MS, createGapTracker } from "./gaps.js";
@@ -70,6 +71,7 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
     choose: (reply) => sendMessage(reply.payload, reply.title),
     requestHuman,
     retry,
+    attach,
     rate: (score, comment) => sendWhenReady(CustomerEvent.RATING, ratingPayload(score, comment)),
     typing: customerIsTyping,
     leaveMessage,
@@ -162,7 +164,7 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
   }
 
   function history(entries, lastSeq) {
-    const messages = entries.map(messageFromHistoryEntry).filter(Boolean);
+    const messages = entries.map((entry) => messageFromHistoryEntry(entry, config.server)).filter(Boolean);
     for (const message of messages) {
       if (message.clientMessageId && titles[message.clientMessageId]) message.display = titles[message.clientMessageId];
     }
@@ -217,7 +219,7 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
   // --- server events -------------------------------------------------------
 
   function botUttered(data) {
-    const message = messageFromBotUttered(data);
+    const message = messageFromBotUttered(data, config.server);
     if (gaps.seen(message.seq)) resyncSoon();
     if (!message.text && !message.image && !message.quickReplies.length) return;
     if (message.sender === Sender.AGENT && !message.agentName) message.agentName = agentName;
@@ -327,6 +329,31 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
     render();
     connection.start();
     flush();
+  }
+
+  /**
+   * Send `file` to the person who has the chat: "Sending <name>…" until the
+   * server stored it (then its entry, de-duplicated by seq like any other), or
+   * why it was not sent, in the customer's words.
+   */
+  async function attach(file) {
+    const pendingId = `upload-${newClientMessageId()}`;
+    const refusal = precheckFile(file) || (sessionReady && sessionId ? null : UploadError.FAILED);
+    let result = refusal ? { error: refusal } : null;
+    if (!result) {
+      transcript.addPending({ clientMessageId: pendingId, text: file.name, display: i18n.t("attachment_sending", { name: file.name }), ts: Date.now(), upload: true });
+      render();
+      result = await uploadAttachment(config.server, sessionId, file);
+      transcript.remove(pendingId);
+    }
+    const message = result.entry ? messageFromHistoryEntry(result.entry, config.server) : null;
+    if (message) {
+      transcript.addIncoming(message);
+      if (gaps.seen(message.seq)) resyncSoon();
+    } else {
+      view.showError(i18n.t(UPLOAD_ERROR_KEYS[result.error || UploadError.FAILED]));
+    }
+    render();
   }
 
   /** `offline_ticket` (nobody from the team can answer now); resolves to a TicketResult. */

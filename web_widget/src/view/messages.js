@@ -4,6 +4,7 @@
 import { h, icon, replaceChildren } from "./dom.js";
 import { linkifiedText, safeHref } from "./links.js";
 import { renderMarkdown } from "./markdown.js";
+import { AttachmentKind, fileSize } from "../attachments.js";
 import { Sender } from "../generated/constants.js";
 import { Status } from "../transcript.js";
 
@@ -36,7 +37,7 @@ function header(message, i18n) {
 
 function footer(message, i18n, retry) {
   const parts = [h("time", { datetime: new Date(message.ts).toISOString() }, [i18n.formatTime(message.ts)])];
-  if (message.status === Status.SENDING) {
+  if (message.status === Status.SENDING && !message.upload) {
     parts.push(h("span", { class: "msg__status", "data-testid": "message-status" }, [i18n.t("status_sending")]));
   } else if (message.status === Status.FAILED) {
     parts.push(h("span", { class: "msg__status msg__status--failed", "data-testid": "message-status" }, [i18n.t("status_failed")]));
@@ -45,8 +46,34 @@ function footer(message, i18n, retry) {
   return h("div", { class: "msg__foot" }, parts);
 }
 
-function bubble(message) {
+/**
+ * A file sent in the chat (its URLs are on the widget's server, checked by
+ * protocol.js): an image as a thumbnail linking to the whole picture, a PDF
+ * as a chip with its name and size. Named by the file's name, as text.
+ */
+function attachmentElement(attachment, i18n) {
+  const link = { href: attachment.url, target: "_blank", rel: "noopener noreferrer", referrerpolicy: "no-referrer" };
+  if (attachment.kind === AttachmentKind.IMAGE) {
+    const src = attachment.thumbUrl || attachment.url;
+    return h("a", { ...link, class: "attachment attachment--image", "data-testid": "attachment-image" }, [
+      h("img", { class: "attachment__thumb", src, alt: attachment.name, loading: "lazy", referrerpolicy: "no-referrer" }),
+    ]);
+  }
+  const [sizeKey, size] = fileSize(attachment.size || 0);
+  return h("a", { ...link, class: "attachment attachment--file", "data-testid": "attachment-file" }, [
+    icon("file"),
+    h("span", { class: "attachment__name", dir: "auto" }, [attachment.name]),
+    attachment.size !== null ? h("span", { class: "attachment__size" }, [i18n.t(sizeKey, { size })]) : null,
+  ]);
+}
+
+function bubble(message, i18n) {
   const content = h("div", { class: "msg__bubble", dir: "auto" });
+  if (message.attachment) {
+    content.classList.add("msg__bubble--attachment");
+    content.appendChild(attachmentElement(message.attachment, i18n));
+    return content;
+  }
   const text = message.display || message.text;
   // The assistant's and agents' answers may use safe Markdown; a customer's text is shown as written.
   content.appendChild(message.sender === "customer" ? linkifiedText(text) : renderMarkdown(text));
@@ -64,7 +91,7 @@ function renderMessage(element, message, i18n, retry) {
   if (message.seq) element.setAttribute("data-seq", String(message.seq));
   else element.removeAttribute("data-seq");
   if (message.clientMessageId) element.setAttribute("data-client-message-id", message.clientMessageId);
-  replaceChildren(element, [header(message, i18n), bubble(message), footer(message, i18n, retry)]);
+  replaceChildren(element, [header(message, i18n), bubble(message, i18n), footer(message, i18n, retry)]);
 }
 
 /**

@@ -9,6 +9,7 @@ import { createMessageList, lastQuickReplies, renderChips } from "./messages.js"
 import { createOfflineForm } from "./offline.js";
 import { renderEmailCopyForm } from "./email-copy.js";
 import { renderRatingForm } from "./rating.js";
+import { ACCEPTED_TYPES } from "../attachments.js";
 import { COUNTER_FROM_CHARS, MAX_MESSAGE_CHARS } from "../constants.js";
 import { HandoffState, Sender } from "../generated/constants.js";
 
@@ -42,7 +43,7 @@ export function handoffText(status, i18n) {
 
 /**
  * Build the widget inside `shadowRoot`.
- * `actions`: {toggle, close, send(text), choose(reply), requestHuman, retry(id), rate(score, comment), typing(),
+ * `actions`: {toggle, close, send(text), choose(reply), requestHuman, retry(id), attach(file), rate(score, comment), typing(),
  * leaveMessage(email, message) → Promise of an offline.js TicketResult, knownEmail() → the signed-in customer's address or "",
  * emailTranscript(email) → Promise of an email-copy.js CopyResult}.
  */
@@ -127,7 +128,28 @@ export function createView(shadowRoot, { i18n, title, position }, actions) {
     enterkeyhint: "send",
   });
   const counter = h("p", { class: "counter", "aria-live": "polite", hidden: true });
+  // Files go only to a person from the team: the paperclip shows while one has (or will have) the chat.
+  const fileInput = h("input", {
+    type: "file",
+    class: "file-input",
+    accept: ACCEPTED_TYPES.join(","),
+    tabindex: "-1",
+    "aria-hidden": "true",
+    "data-testid": "attach-input",
+    onchange: () => {
+      const file = fileInput.files && fileInput.files[0];
+      fileInput.value = ""; // the same file may be chosen again
+      if (file) actions.attach(file);
+    },
+  });
+  const attachButton = h(
+    "button",
+    { type: "button", class: "attach", "data-testid": "attach", "aria-label": i18n.t("attach"), title: i18n.t("attach"), hidden: true, onclick: () => fileInput.click() },
+    [icon("clip")],
+  );
   const form = h("form", { class: "composer", onsubmit: (event) => (event.preventDefault(), submitInput()) }, [
+    attachButton,
+    fileInput,
     h("div", { class: "composer__field" }, [input, counter]),
     h("button", { type: "submit", class: "send", "data-testid": "send", "aria-label": i18n.t("send") }, [icon("send")]),
   ]);
@@ -259,10 +281,13 @@ export function createView(shadowRoot, { i18n, title, position }, actions) {
       handoffBanner.hidden = !text;
       if (status) handoffBanner.setAttribute("data-state", status.state);
       const withPerson = status && (status.state === HandoffState.QUEUED || status.state === HandoffState.ASSIGNED);
-      const hadFocus = shadowRoot.activeElement === humanButton;
+      // The button with the keyboard focus is about to be hidden.
+      const focused = shadowRoot.activeElement;
+      const losesFocus = (focused === humanButton && withPerson) || (focused === attachButton && !withPerson);
       const askedNow = humanButton.disabled; // this answers the customer's "talk to a person"
       humanButton.hidden = Boolean(withPerson);
-      if (hadFocus && humanButton.hidden) input.focus(); // do not drop keyboard focus on the page
+      attachButton.hidden = !withPerson;
+      if (losesFocus) input.focus(); // do not drop keyboard focus on the page
       this.setHumanPending(false);
       if (!isTeamUnavailable(status)) {
         const offlineHadFocus = offline.shown && offlineSlot.contains(shadowRoot.activeElement);

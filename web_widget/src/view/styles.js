@@ -111,6 +111,13 @@ button:disabled, button[aria-disabled="true"] { cursor: default; opacity: .6; }
 .msg__bubble code { font-family: ui-monospace, monospace; font-size: .92em; background: rgba(127, 127, 127, .15); border-radius: 4px; padding: 0 3px; }
 .msg__bubble a { color: inherit; text-decoration: underline; }
 .msg__image { display: block; max-width: 100%; margin-top: 6px; border-radius: 8px; }
+.msg__bubble--attachment { padding: 4px; white-space: normal; }
+.attachment { display: block; color: inherit; border-radius: 10px; }
+.attachment__thumb { display: block; max-width: 100%; max-height: 220px; min-width: 48px; min-height: 48px; border-radius: 10px; background: var(--surface); object-fit: contain; }
+.msg__bubble .attachment--file { display: flex; align-items: center; gap: 8px; padding: 6px 10px; text-decoration: none; }
+.attachment--file .icon { width: 26px; height: 26px; }
+.attachment__name { font-weight: 600; text-decoration: underline; overflow-wrap: anywhere; }
+.attachment__size { font-size: 12px; opacity: .85; white-space: nowrap; }
 .msg__foot { display: flex; align-items: center; gap: 8px; margin-top: 3px; font-size: 12px; color: var(--muted); }
 .msg__status--failed { color: #b91c1c; font-weight: 600; }
 .link-button { background: none; border: 0; padding: 0; color: var(--text); text-decoration: underline; font-size: 12px; }
@@ -175,6 +182,11 @@ button:disabled, button[aria-disabled="true"] { cursor: default; opacity: .6; }
 
 .composer { display: flex; align-items: flex-end; gap: 8px; padding: 10px 12px; border-top: 1px solid var(--border); }
 .composer__field { flex: 1; min-width: 0; }
+.file-input { display: none; }
+.attach {
+  width: 42px; height: 42px; flex: none; border-radius: 50%; padding: 0;
+  display: grid; place-items: center; background: var(--surface); color: var(--text); border: 1px solid var(--border);
+}
 .input { display: block; max-height: 140px; line-height: 1.4; }
 .input::placeholder { color: #6b7280; }
 .counter { margin: 4px 0 0; font-size: 12px; color: var(--muted); }
