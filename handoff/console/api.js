@@ -4,9 +4,11 @@
 // status is kept in sessionStorage, so it ends with the browser tab.
 
 import { AgentRole, AgentStatus } from "./constants.js";
+import { ConsoleError } from "./protocol.js";
 
 const TICKETS_URL = "/api/agent/tickets";
 const AGENTS_URL = "/api/agent/agents";
+const ATTACHMENTS_URL = "/api/agent/attachments";
 const STATUS_KEY = "console.status";
 
 /** `{username, display_name, role}` with the gaps filled. */
@@ -50,6 +52,30 @@ export function createApi(authorisedFetch) {
       return agents
         .filter((agent) => agent && typeof agent === "object" && typeof agent.username === "string" && agent.username)
         .map((agent) => ({ ...normaliseAgent(agent), status: String(agent.status || AgentStatus.OFFLINE) }));
+    },
+    /**
+     * POST /api/agent/attachments: send `file` (a picture or PDF) to the
+     * customer of `conversationId`. Resolves to `{entry}` (the stored
+     * transcript entry), `{error, message}` when refused or the server could
+     * not be reached, or null when the session ended.
+     */
+    async uploadAttachment(conversationId, file) {
+      const body = new FormData();
+      body.append("conversation_id", conversationId);
+      body.append("file", file, file.name);
+      let response;
+      try {
+        response = await authorisedFetch(ATTACHMENTS_URL, { method: "POST", body });
+      } catch (error) {
+        return { error: ConsoleError.DISCONNECTED, message: "" };
+      }
+      if (!response) return null;
+      const answer = await response.json().catch(() => null);
+      if (response.status === 201 && answer && answer.entry && typeof answer.entry === "object") return { entry: answer.entry };
+      return {
+        error: answer && typeof answer.error === "string" ? answer.error : `http_${response.status}`,
+        message: answer && typeof answer.message === "string" ? answer.message : "",
+      };
     },
   };
 }

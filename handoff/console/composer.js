@@ -1,7 +1,7 @@
 // The reply box: Enter sends (Shift+Enter is a new line), typing indicators
 // go out throttled, "Internal note" mode and the note button send a note
-// instead, canned answers are inserted at the cursor, and each conversation
-// keeps its own draft.
+// instead, canned answers are inserted at the cursor, each conversation
+// keeps its own draft, and "Attach file" sends the customer a picture or PDF.
 
 import { h, replaceChildren } from "./dom.js";
 import { t } from "./i18n.js";
@@ -20,16 +20,18 @@ const PLACEHOLDERS = Object.freeze({
 });
 
 /**
- * `elements`: {form, input, sendButton, noteButton, noteMode, cannedSelect}.
+ * `elements`: {form, input, sendButton, noteButton, noteMode, cannedSelect, attachButton, fileInput}.
  * `onSubmit(kind, conversationId, text)` resolves to whether it was sent;
- * `onTyping(conversationId, on)` tells the customer the agent is typing.
+ * `onTyping(conversationId, on)` tells the customer the agent is typing;
+ * `onAttach(conversationId, file)` sends a file and resolves when it is done.
  */
-export function createComposer(elements, { onSubmit, onTyping }) {
-  const { form, input, sendButton, noteButton, noteMode, cannedSelect } = elements;
+export function createComposer(elements, { onSubmit, onTyping, onAttach }) {
+  const { form, input, sendButton, noteButton, noteMode, cannedSelect, attachButton, fileInput } = elements;
   const drafts = new Map();
   let conversationId = null;
   let enabled = false;
   let sending = false;
+  let uploading = false;
   let cannedAnswers = [];
   let typingOn = false;
   let typingSentAt = 0;
@@ -65,6 +67,20 @@ export function createComposer(elements, { onSubmit, onTyping }) {
     noteButton.disabled = !enabled || sending;
     noteMode.disabled = !enabled;
     cannedSelect.disabled = !enabled || cannedAnswers.length === 0;
+    attachButton.disabled = !enabled || uploading;
+    attachButton.textContent = uploading ? t("composer.attaching") : t("composer.attach");
+  }
+
+  async function attach(file) {
+    if (!enabled || uploading || !conversationId) return;
+    uploading = true;
+    refreshControls();
+    try {
+      await onAttach(conversationId, file);
+    } finally {
+      uploading = false;
+      refreshControls();
+    }
   }
 
   async function submit(kind) {
@@ -119,6 +135,12 @@ export function createComposer(elements, { onSubmit, onTyping }) {
   noteMode.addEventListener("change", () => {
     if (noteMode.checked) stopTyping();
     refreshControls();
+  });
+  attachButton.addEventListener("click", () => fileInput.click());
+  fileInput.addEventListener("change", () => {
+    const file = fileInput.files && fileInput.files[0];
+    fileInput.value = ""; // the same file may be chosen again
+    if (file) attach(file);
   });
   cannedSelect.addEventListener("change", () => {
     const answer = cannedAnswers[Number(cannedSelect.value)];

@@ -3,6 +3,7 @@
 // (what is shown). Protocol: docs/agent-protocol.md; names: ./constants.js.
 
 import { createApi, normaliseAgent, savedStatus } from "./api.js";
+import { uploadErrorMessage } from "./attachments.js";
 import { AlertKind, createAlerts } from "./alerts.js";
 import { SummaryState, createAssistView } from "./assist-view.js";
 import { createComposer, MessageKind } from "./composer.js";
@@ -89,8 +90,10 @@ const composer = createComposer(
     noteButton: byId("note-send"),
     noteMode: byId("note-mode"),
     cannedSelect: byId("canned-select"),
+    attachButton: byId("attach"),
+    fileInput: byId("attach-input"),
   },
-  { onSubmit: sendMessage, onTyping: sendTyping },
+  { onSubmit: sendMessage, onTyping: sendTyping, onAttach: sendAttachment },
 );
 const reassignControl = createReassignControl(
   { group: byId("reassign-control"), select: byId("reassign-select"), button: byId("reassign") },
@@ -491,6 +494,20 @@ async function sendMessage(kind, id, text) {
     renderList();
   }
   return true;
+}
+
+/** Send `file` to the customer of conversation `id` (POST /api/agent/attachments); refusals go to the notice bar. */
+async function sendAttachment(id, file) {
+  const result = await api.uploadAttachment(id, file);
+  if (!result) return; // the session ended
+  if (!result.entry) {
+    showNotice(uploadErrorMessage(result));
+    return;
+  }
+  if (store.addMessage(id, result.entry)) {
+    if (id === store.selectedId) renderPane({ scrollToEnd: true });
+    renderList();
+  }
 }
 
 function sendTyping(id, on) {

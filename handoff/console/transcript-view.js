@@ -1,7 +1,9 @@
 // The transcript of the open conversation. Each sender looks different;
 // internal notes are marked as such. New entries are appended; anything else
 // (a reopened conversation, an entry arriving out of order) redraws the list.
+// A picture or PDF sent in the chat shows as a thumbnail or a file chip (attachments.js).
 
+import { attachmentElement, attachmentOf } from "./attachments.js";
 import { h, replaceChildren } from "./dom.js";
 import { formatDateTime, formatTime, toDate } from "./format.js";
 import { Sender } from "./constants.js";
@@ -94,25 +96,32 @@ function authorOf(entry) {
 function entryElement(entry, buttons) {
   const sender = KNOWN_SENDERS.has(entry.sender) ? entry.sender : Sender.SYSTEM;
   const date = toDate(entry.ts);
+  const attachment = attachmentOf(entry);
   const head = h("div", { class: "entry__head" }, [
     sender === Sender.NOTE ? h("span", { class: "badge badge--note", title: t("transcript.note_hint") }, [t("sender.note")]) : null,
     // <bdi>: a name keeps its own direction inside a right-to-left transcript.
     authorOf(entry) ? h("bdi", { class: "entry__author" }, [authorOf(entry)]) : null,
     date ? h("time", { class: "entry__time", datetime: date.toISOString(), title: formatDateTime(entry.ts) }, [formatTime(entry.ts)]) : null,
     // The assistant got this message wrong? Send it to the trainers' inbox (console.js handles the click).
-    sender === Sender.CUSTOMER && Number.isFinite(entry.seq)
+    sender === Sender.CUSTOMER && Number.isFinite(entry.seq) && !attachment
       ? h("button", { type: "button", class: "entry__flag", "data-action": "flag", "data-testid": "flag", title: t("transcript.flag_hint") }, [t("transcript.flag")])
       : null,
   ]);
   return h("li", { class: `entry entry--${sender}`, "data-testid": "entry", "data-sender": String(entry.sender || ""), "data-seq": Number.isFinite(entry.seq) ? entry.seq : null }, [
     head,
-    h("div", { class: "entry__text", dir: "auto", lang: entry.language ? String(entry.language) : null }, [
-      // The assistant's and agents' answers may use safe Markdown; everything else is shown as written.
-      MARKDOWN_SENDERS.has(sender)
-        ? renderMarkdown(String(entry.text ?? ""))
-        : sender === Sender.CUSTOMER
-          ? customerText(entry, buttons)
-          : String(entry.text ?? ""),
-    ]),
+    attachment
+      ? h("div", { class: "entry__text entry__text--attachment", dir: "auto" }, [attachmentElement(attachment)])
+      : entryText(entry, sender, buttons),
+  ]);
+}
+
+function entryText(entry, sender, buttons) {
+  return h("div", { class: "entry__text", dir: "auto", lang: entry.language ? String(entry.language) : null }, [
+    // The assistant's and agents' answers may use safe Markdown; everything else is shown as written.
+    MARKDOWN_SENDERS.has(sender)
+      ? renderMarkdown(String(entry.text ?? ""))
+      : sender === Sender.CUSTOMER
+        ? customerText(entry, buttons)
+        : String(entry.text ?? ""),
   ]);
 }
