@@ -113,7 +113,8 @@ button:disabled, button[aria-disabled="true"] { cursor: default; opacity: .6; }
 .msg__image { display: block; max-width: 100%; margin-top: 6px; border-radius: 8px; }
 .msg__bubble--attachment { padding: 4px; white-space: normal; }
 .attachment { display: block; color: inherit; border-radius: 10px; }
-.attachment__thumb { display: block; max-width: 100%; max-height: 220px; min-width: 48px; min-height: 48px; border-radius: 10px; background: var(--surface); object-fit: contain; }
+/* A fixed height: the list does not jump when the picture arrives. */
+.attachment__thumb { display: block; height: 160px; width: auto; max-width: 100%; min-width: 48px; border-radius: 10px; background: var(--surface); object-fit: contain; }
 .msg__bubble .attachment--file { display: flex; align-items: center; gap: 8px; padding: 6px 10px; text-decoration: none; }
 .attachment--file .icon { width: 26px; height: 26px; }
 .attachment__name { font-weight: 600; text-decoration: underline; overflow-wrap: anywhere; }
