@@ -30,6 +30,7 @@ from bot.core.logs import log_fields
 from bot.nlu.rasa_client import AssistantUnavailable
 from bot.staff.accounts import Agent
 from bot.trainer.inbox import InboxReason
+from handoff.attachments import AttachmentKind
 from handoff.canned import canned_answers
 from handoff.mail import MailFailed, ticket_answer_message
 from handoff.parts import UsesHandoffParts
@@ -118,6 +119,30 @@ class AgentDesk(UsesHandoffParts):
         await self.notify.to_customer(conversation_id, CustomerEvent.BOT_UTTERED, uttered)
         await self.notify.to_customer(conversation_id, CustomerEvent.TYPING, typing_payload(Sender.AGENT, False))
         await self.notify.new_entry(conversation_id, entry, conversation.agent)
+        return entry.to_public()
+
+    async def send_attachment(self, agent: Agent, conversation_id: str, name: object, data: bytes) -> dict[str, Any]:
+        """An image or PDF from the agent to the customer; :class:`handoff.attachments.AttachmentRefused` if refused."""
+        conversation = await self._owned(agent, conversation_id)
+        if conversation.state is not ConversationState.ASSIGNED:
+            raise AgentRequestError(AgentErrorCode.NOT_ASSIGNED, "the conversation is no longer with a person")
+        if self.attachments is None:
+            raise AgentRequestError(AgentErrorCode.UNAVAILABLE, "attachments are not set up")
+        attachment = await self.attachments.store(conversation_id, name, data)
+        public = self.attachments.to_public(attachment)
+        extra = {"agent_name": agent.display_name, "attachment": public}
+        entry = await self.store.append(
+            conversation_id, TranscriptEntry(Sender.AGENT, attachment.name, conversation.language, extra=extra)
+        )
+        uttered = agent_uttered_payload(entry, agent.display_name)
+        # Rasa's image attachment, which chat widgets know; PDFs as "file".
+        file_type = "image" if attachment.kind is AttachmentKind.IMAGE else "file"
+        payload = {"src": public["url"], "thumb": public["thumb_url"], "name": attachment.name}
+        payload |= {"size": attachment.size, "mime": attachment.mime}
+        uttered["attachment"] = {"type": file_type, "payload": payload}
+        await self.notify.to_customer(conversation_id, CustomerEvent.BOT_UTTERED, uttered)
+        await self.notify.new_entry(conversation_id, entry, conversation.agent)
+        log.info("agent attachment", extra=log_fields(conversation=conversation_id, kind=attachment.kind.value))
         return entry.to_public()
 
     async def note(self, agent: Agent, conversation_id: str, text: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from bot.nlu.responses import ServedDomain
 from bot.staff.accounts import AgentDirectory
 from bot.trainer.inbox import NluInbox
 from handoff.assist import AgentAssist, AssistantReader
+from handoff.attachments import Attachments
 from handoff.hours import BusinessHours
 from handoff.mail import Mailer
 from handoff.notify import Emitter, HandoffNotifier
@@ -45,6 +46,8 @@ class HandoffParts:
     assist: AgentAssist | None = None
     #: Transcripts to customers and answers to tickets (unconfigured: no email).
     mailer: Mailer = field(default_factory=lambda: Mailer(None))
+    #: Images and PDFs customers and agents send (None: none are taken).
+    attachments: Attachments | None = None
 
     @classmethod
     def build(
@@ -61,6 +64,7 @@ class HandoffParts:
         assistant: AssistantReader | None = None,
         domain: ServedDomain | None = None,
         mailer: Mailer | None = None,
+        attachments: Attachments | None = None,
     ) -> HandoffParts:
         """Everything over one Redis connection pool and one socket.io server.
 
@@ -70,7 +74,8 @@ class HandoffParts:
         notifier = HandoffNotifier(sio, store, queue, agents, hours)
         assist = AgentAssist(redis, store, notifier, agents, assistant, domain=domain) if assistant else None
         tickets = OfflineTickets(redis)
-        return cls(store, queue, agents, notifier, tickets, inbox, guesses, analytics, assist, mailer or Mailer(None))
+        mailer = mailer or Mailer(None)
+        return cls(store, queue, agents, notifier, tickets, inbox, guesses, analytics, assist, mailer, attachments)
 
 
 class UsesHandoffParts:
@@ -87,3 +92,4 @@ class UsesHandoffParts:
         self.analytics = parts.analytics
         self.assist = parts.assist
         self.mailer = parts.mailer
+        self.attachments = parts.attachments

@@ -8,7 +8,8 @@ customer with that address). What is kept about them:
 - each conversation: its state and the transcript (``bot.core.conversations``),
   the handoff episodes and ratings, agent assist's suggestions, counters;
 - Rasa's tracker of it (``rasa:tracker:<id>`` in the same Redis, endpoints.yml);
-- offline tickets they left, and the trainers' inbox items taken from their messages.
+- offline tickets they left, the trainers' inbox items taken from their messages,
+  and the files they and the agents sent (:mod:`handoff.attachments`).
 
 Aggregated analytics (per day and language) hold nothing about one customer
 and stay. Deleting a conversation that is waiting or with an agent takes it out
@@ -39,6 +40,7 @@ from bot.core.logs import log_fields
 from bot.core.redis_values import as_text
 from bot.core.text import is_email_address
 from bot.trainer.inbox import InboxItem, NluInbox
+from handoff.attachments import Attachments, LocalDiskStorage
 from handoff.parts import UsesHandoffParts
 from handoff.tickets import OfflineTickets
 
@@ -143,6 +145,10 @@ class CustomerRecords(UsesHandoffParts):
                     "handoffs": await self.queue.episodes(cid),
                     "suggestions": _json(await redis.get(keys.suggestions_key(cid))),
                     "rasa_tracker": _json(await redis.get(f"{RASA_TRACKER_PREFIX}{cid}")),
+                    # Described, with the URLs they can be fetched at; the files stay files.
+                    "attachments": [self.attachments.to_public(a) for a in await self.attachments.of_conversation(cid)]
+                    if self.attachments is not None
+                    else [],
                 }
             )
         return {
@@ -162,7 +168,10 @@ class CustomerRecords(UsesHandoffParts):
         items = await self._inbox_items_of(set(ids))
         left_queue = False
         customers: set[str] = {subject.customer_id} if subject.customer_id else set()
+        removed_attachments = 0
         for cid in ids:
+            if self.attachments is not None:
+                removed_attachments += await self.attachments.delete_conversation(cid)
             conversation = await self.store.get(cid)
             if conversation is not None and conversation.customer is not None:
                 customers.add(conversation.customer.id)
@@ -185,7 +194,12 @@ class CustomerRecords(UsesHandoffParts):
         removed_items = await self.inbox.remove([item.item_id for item in items]) if self.inbox is not None else 0
         if left_queue:
             await self.notify.queue_changed()
-        counts = {"conversations": len(ids), "offline_tickets": removed_tickets, "inbox_items": removed_items}
+        counts = {
+            "conversations": len(ids),
+            "offline_tickets": removed_tickets,
+            "inbox_items": removed_items,
+            "attachments": removed_attachments,
+        }
         log.warning("customer data deleted", extra=log_fields(**counts))
         return counts
 
@@ -194,10 +208,16 @@ class RetentionSweeper:
     """Drops offline tickets and trainers' inbox items older than the retention, once per interval per deployment."""
 
     def __init__(
-        self, tickets: OfflineTickets, inbox: NluInbox, retention_s: float, interval_s: float = 3600.0
+        self,
+        tickets: OfflineTickets,
+        inbox: NluInbox,
+        retention_s: float,
+        interval_s: float = 3600.0,
+        attachments: Attachments | None = None,
     ) -> None:
         self.tickets = tickets
         self.inbox = inbox
+        self.attachments = attachments
         self.redis = tickets.redis
         self.retention_s = retention_s
         self.interval_s = interval_s
@@ -208,6 +228,8 @@ class RetentionSweeper:
         counts = {
             "offline_tickets": await self.tickets.remove_older_than(cutoff),
             "inbox_items": await self.inbox.remove_older_than(cutoff),
+            # Files (and thumbnails) older than the retention: their descriptions in Redis expired with it.
+            "attachment_files": await self.attachments.storage.remove_older_than(cutoff) if self.attachments else 0,
         }
         if any(counts.values()):
             log.info("retention sweep", extra=log_fields(**counts))
@@ -229,12 +251,14 @@ class RetentionSweeper:
 
 async def _run(args: argparse.Namespace) -> int:
     from bot.core.conversations import ConversationStore
-    from bot.core.settings import get_settings
+    from bot.core.settings import fill_missing_secrets, get_settings
     from bot.staff.accounts import AgentDirectory
     from handoff.hours import BusinessHours
     from handoff.parts import HandoffParts
 
     settings = get_settings()
+    # The key `make run` keeps in VAR_DIR signs attachments' URLs in an export as the gateway signs them.
+    fill_missing_secrets(settings, settings.var_dir / "session-secret")
     redis = Redis.from_url(settings.effective_redis_url)
     # Consoles are told through socket.io's Redis channel, as a gateway would tell them.
     import socketio
@@ -242,13 +266,17 @@ async def _run(args: argparse.Namespace) -> int:
     emitter = socketio.AsyncRedisManager(settings.effective_redis_url, channel=keys.socketio_channel(), write_only=True)
     try:
         if args.action == "sweep":
-            sweeper = RetentionSweeper(OfflineTickets(redis), NluInbox(redis), settings.retention_s)
+            files = Attachments(redis, LocalDiskStorage(settings.resolved_attachments_dir), settings.session_secret, 1)
+            sweeper = RetentionSweeper(OfflineTickets(redis), NluInbox(redis), settings.retention_s, attachments=files)
             print(json.dumps(await sweeper.sweep()))
             return 0
         subject = Subject.parse(args.conversation or "", args.customer or "", args.email or "")
         store = ConversationStore(redis, settings.retention_s)
         hours = BusinessHours(settings.business_hours, settings.business_timezone)
-        parts = HandoffParts.build(redis, emitter, store, AgentDirectory(redis), hours, inbox=NluInbox(redis))
+        storage = LocalDiskStorage(settings.resolved_attachments_dir)
+        files = Attachments(redis, storage, settings.session_secret, settings.retention_s)
+        agents = AgentDirectory(redis)
+        parts = HandoffParts.build(redis, emitter, store, agents, hours, inbox=NluInbox(redis), attachments=files)
         records = CustomerRecords(parts)
         if args.action == "export":
             json.dump(await records.export(subject), sys.stdout, ensure_ascii=False, indent=2)

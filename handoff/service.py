@@ -29,7 +29,7 @@ from handoff.mail import MailFailed, transcript_message
 from handoff.parts import UsesHandoffParts
 from handoff.tickets import TicketRefused, TooManyTickets, parse_ticket
 
-__all__ = ["CustomerMessage", "HandoffService"]
+__all__ = ["CustomerMessage", "HandoffService", "NotWithAPerson"]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,10 @@ class CustomerMessage:
     intents: list[dict[str, Any]] = field(default_factory=list)
     #: The assistant was not sure what it meant (as opposed to a clear request or complaint).
     low_confidence: bool = False
+
+
+class NotWithAPerson(Exception):
+    """Attachments go to a person: the conversation is with the assistant (or gone)."""
 
 
 class HandoffService(UsesHandoffParts):
@@ -144,10 +148,28 @@ class HandoffService(UsesHandoffParts):
             if entries:
                 entry = entries[0]
                 await self.notify.new_entry(conversation_id, entry, conversation.agent)
-                if self.assist is not None and entry.sender is Sender.CUSTOMER:
+                if self.assist is not None and entry.sender is Sender.CUSTOMER and "attachment" not in entry.extra:
                     self.assist.suggest_soon(conversation_id, entry.seq, entry.text, entry.language, conversation.agent)
         elif conversation.state is ConversationState.QUEUED:
             await self.notify.queue_changed()
+
+    async def customer_attachment(self, conversation_id: str, name: object, data: bytes) -> TranscriptEntry:
+        """A file from the customer, for the person who has (or will have) the conversation.
+
+        :class:`NotWithAPerson` while the assistant answers (it reads no files),
+        :class:`handoff.attachments.AttachmentRefused` for a file we do not take.
+        """
+        conversation = await self.store.get(conversation_id)
+        if self.attachments is None or conversation is None or conversation.state is ConversationState.BOT:
+            raise NotWithAPerson(conversation_id)
+        attachment = await self.attachments.store(conversation_id, name, data)
+        extra = {"attachment": self.attachments.to_public(attachment)}
+        entry = await self.store.append(
+            conversation_id, TranscriptEntry(Sender.CUSTOMER, attachment.name, conversation.language, extra=extra)
+        )
+        log.info("customer attachment", extra=log_fields(conversation=conversation_id, kind=attachment.kind.value))
+        await self.customer_entry(conversation_id, entry.seq)
+        return entry
 
     async def customer_resumed(self, conversation_id: str) -> dict[str, Any] | None:
         """Where a customer who reconnected stands: the ``handoff_status`` to send, or None.

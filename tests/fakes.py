@@ -19,6 +19,7 @@ from bot.nlu.rasa_client import AssistantUnavailable, RasaClient
 from bot.staff.accounts import AgentDirectory
 from bot.trainer.inbox import NluInbox
 from handoff.assist import AssistantReader
+from handoff.attachments import Attachments
 from handoff.desk import AgentDesk
 from handoff.hours import BusinessHours
 from handoff.mail import Mailer
@@ -109,6 +110,7 @@ def handoff_parts(
     assistant: AssistantReader | None = None,
     ttl_s: int = 60,
     mailer: Mailer | None = None,
+    attachments: Attachments | None = None,
 ) -> HandoffParts:
     return HandoffParts.build(
         redis,
@@ -121,6 +123,7 @@ def handoff_parts(
         analytics=analytics,
         assistant=assistant,
         mailer=mailer,
+        attachments=attachments,
     )
 
 

@@ -46,6 +46,16 @@ def retention_sweep_lock_key() -> str:
     return f"{PREFIX}:retention-sweep-lock"
 
 
+def attachment_key(attachment_id: str) -> str:
+    """String (JSON): what an attachment is (its conversation, type, name, size); expires with the retention."""
+    return f"{PREFIX}:attachment:{attachment_id}"
+
+
+def conversation_attachments_key(conversation_id: str) -> str:
+    """Set of the attachment ids of one conversation, for its data to be exported or deleted."""
+    return f"{PREFIX}:attachments-of:{conversation_id}"
+
+
 def client_message_ids_key(conversation_id: str) -> str:
     """Set of client message ids already accepted, so resends are ignored."""
     return f"{PREFIX}:client-ids:{conversation_id}"

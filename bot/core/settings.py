@@ -149,6 +149,19 @@ class Settings(BaseSettings):
         description="Sender of every email, e.g. 'Demo Shop support <support@shop.example>'; replies come back"
         " to it. Email is off while it is empty.",
     )
+    attachment_max_bytes: int = Field(
+        5 * 1024 * 1024,
+        gt=0,
+        description="Largest attachment (image or PDF) a customer or agent may send, in bytes.",
+    )
+    attachments_dir: Path | None = Field(
+        None,
+        description="Where attachments are stored: a volume every gateway shares, when there are several machines."
+        " Empty: VAR_DIR/attachments.",
+    )
+    attachments_per_minute: int = Field(
+        10, description="Attachments one customer session (or one agent) may send per minute."
+    )
     agent_grace_s: float = Field(
         30.0, description="Seconds an agent's console may be gone before their chats return to the queue."
     )
@@ -174,6 +187,10 @@ class Settings(BaseSettings):
     def retention_s(self) -> int:
         """RETENTION_DAYS in seconds: the TTL of conversations and Rasa's trackers, the age tickets are swept at."""
         return max(1, round(self.retention_days * 24 * 3600))
+
+    @property
+    def resolved_attachments_dir(self) -> Path:
+        return self.attachments_dir or self.var_dir / "attachments"
 
     @property
     def effective_redis_url(self) -> str:

@@ -31,6 +31,7 @@ from bot.core.settings import Settings
 from bot.gateway.customer_socket import CustomerLimits, CustomerNamespace, CustomerServices
 from bot.gateway.dialogue import Dialogue
 from bot.gateway.redis_memory import RedisMemory
+from bot.gateway.uploads import UploadServices, register_upload_route
 from bot.nlu.language_detection import romanized_classifier
 from bot.nlu.rasa_client import RasaClient
 from bot.nlu.responses import ServedDomain
@@ -40,7 +41,8 @@ from bot.trainer.api import register_trainer_routes
 from bot.trainer.inbox import NluInbox
 from bot.trainer.job import JobPaths, TrainingJobs, check_before_training
 from handoff.agent_socket import AgentNamespace, AgentServices
-from handoff.console_api import register_console_routes, register_customer_data_routes
+from handoff.attachments import Attachments, LocalDiskStorage
+from handoff.console_api import register_attachment_routes, register_console_routes, register_customer_data_routes
 from handoff.desk import AgentDesk
 from handoff.hours import BusinessHours
 from handoff.mail import Mailer, MailSettings, SmtpSecurity
@@ -72,6 +74,8 @@ TRAINING = web.AppKey("training", TrainingJobs)
 MEMORY = web.AppKey("memory", RedisMemory)
 AGENT_LIMITER = web.AppKey("agent_limiter", RateLimiter)
 RECORDS = web.AppKey("records", CustomerRecords)
+ATTACHMENTS = web.AppKey("attachments", Attachments)
+UPLOADS = web.AppKey("uploads", UploadServices)
 
 # Engine.IO refuses packets above this size outright; messages between
 # MAX_MESSAGE_CHARS and this get a clear error event instead.
@@ -117,6 +121,13 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     )
     app[TRAINING] = TrainingJobs(redis, rasa, paths, check_before_training, settings.model_f1_margin)
     app[ANALYTICS] = AnalyticsRecorder(redis, app[METRICS])
+    app[ATTACHMENTS] = Attachments(
+        redis,
+        LocalDiskStorage(settings.resolved_attachments_dir),
+        settings.session_secret,
+        settings.retention_s,
+        settings.attachment_max_bytes,
+    )
     parts = HandoffParts.build(
         redis,
         app[SIO],
@@ -129,11 +140,20 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         assistant=rasa,
         domain=served_domain,
         mailer=Mailer(mail_settings(settings)),
+        attachments=app[ATTACHMENTS],
     )
     app[HANDOFF] = HandoffService(parts)
     app[DESK] = AgentDesk(parts)
+    app[UPLOADS] = UploadServices(
+        app[HANDOFF],
+        per_session=RateLimiter(redis, "attachments", settings.attachments_per_minute, 60),
+        # An address may hold several customers (an office, a phone network).
+        per_address=RateLimiter(redis, "address_attachments", settings.attachments_per_minute * 10, 60),
+        session_secret=settings.session_secret,
+        max_bytes=settings.attachment_max_bytes,
+    )
     app[RECORDS] = CustomerRecords(parts)
-    sweeper = RetentionSweeper(parts.tickets, app[INBOX], settings.retention_s)
+    sweeper = RetentionSweeper(parts.tickets, app[INBOX], settings.retention_s, attachments=app[ATTACHMENTS])
     sweeping = asyncio.create_task(sweeper.run_forever())
     app[DIALOGUE] = Dialogue(
         store,
@@ -269,6 +289,10 @@ def create_app(settings: Settings) -> web.Application:
     register_sign_in_routes(app, lambda: app[AGENTS], settings.trusted_proxy_networks)
     register_console_routes(app, lambda: app[AGENTS], lambda: app[DESK], SOCKETIO_CLIENT_JS)
     register_customer_data_routes(app, lambda: app[AGENTS], lambda: app[RECORDS])
+    register_attachment_routes(
+        app, lambda: app[AGENTS], lambda: app[DESK], lambda: app[ATTACHMENTS], settings.attachments_per_minute
+    )
+    register_upload_route(app, lambda: app[UPLOADS], settings.origins, settings.trusted_proxy_networks)
     register_analytics_routes(app, lambda: app[AGENTS], lambda: app[ANALYTICS], CHART_JS)
     register_metrics_route(app, lambda: app[METRICS], lambda: app[REDIS], settings.metrics_token)
     register_trainer_routes(

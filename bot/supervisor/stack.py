@@ -140,7 +140,8 @@ class Stack:
         """The gateway gets every setting, with the URLs and secrets resolved."""
         s = self.settings
         env = dict(os.environ)
-        env.update({name.upper(): str(value) for name, value in s.model_dump().items()})
+        # An unset optional setting stays unset (not the text "None").
+        env.update({name.upper(): str(value) for name, value in s.model_dump().items() if value is not None})
         env.update({"RASA_URL": s.resolved_rasa_url, "ACTION_SERVER_URL": s.resolved_action_server_url})
         return env
 

@@ -101,4 +101,4 @@ async def test_the_command_exports_and_deletes_for_scripts(stack: Stack, gateway
     assert json.loads(await command("delete", "--customer", "shop-customer-9010"))["conversations"] == 1
     assert not await stack_redis.exists(keys.conversation_key(conversation_id))
     swept = json.loads(await command("sweep"))
-    assert set(swept) == {"offline_tickets", "inbox_items"}
+    assert set(swept) == {"offline_tickets", "inbox_items", "attachment_files"}

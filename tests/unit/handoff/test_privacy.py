@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
@@ -14,11 +15,13 @@ from bot.core.conversations import Sender, TranscriptEntry
 from bot.core.identity import Customer
 from bot.core.signals import HandoffReason, HandoffSignal
 from bot.trainer.inbox import InboxReason, NluInbox
+from handoff.attachments import Attachments, LocalDiskStorage
 from handoff.desk import AgentDesk
 from handoff.parts import HandoffParts
 from handoff.privacy import CustomerRecords, RetentionSweeper, Subject, SubjectRefused
 from handoff.service import HandoffService
 from tests.fakes import RecordingEmitter, handoff_parts
+from tests.files import image_bytes
 
 SARA = Customer("shop-7", "Sara", "sara@example.com")
 REQUEST = HandoffSignal.for_reason(HandoffReason.CUSTOMER_REQUEST)
@@ -90,7 +93,7 @@ async def test_deleting_a_customer_leaves_nothing_of_them_and_everyone_else_as_t
     records: CustomerRecords, redis_client: Redis, emitter: RecordingEmitter
 ) -> None:
     deleted = await records.delete(Subject.parse(customer_id="shop-7"))
-    assert deleted == {"conversations": 2, "offline_tickets": 1, "inbox_items": 2}
+    assert deleted == {"conversations": 2, "offline_tickets": 1, "inbox_items": 2, "attachments": 0}
     for cid in ("c1", "c2"):
         for key in (
             keys.conversation_key(cid),
@@ -116,6 +119,7 @@ async def test_deleting_a_customer_leaves_nothing_of_them_and_everyone_else_as_t
         "conversations": 0,
         "offline_tickets": 0,
         "inbox_items": 0,
+        "attachments": 0,
     }
 
 
@@ -130,7 +134,21 @@ async def test_the_retention_sweep_drops_old_tickets_and_inbox_items(parts: Hand
     await conversation(parts, "c1", "hello")
     await HandoffService(parts).leave_offline_ticket("c1", "a@example.com", "hi")
     sweeper = RetentionSweeper(parts.tickets, parts.inbox, retention_s=3600)
-    assert await sweeper.sweep() == {"offline_tickets": 0, "inbox_items": 0}
+    assert await sweeper.sweep() == {"offline_tickets": 0, "inbox_items": 0, "attachment_files": 0}
     later = time.time() + 3601
-    assert await sweeper.sweep(now=later) == {"offline_tickets": 1, "inbox_items": 1}
+    assert await sweeper.sweep(now=later) == {"offline_tickets": 1, "inbox_items": 1, "attachment_files": 0}
     assert await parts.tickets.newest() == [] and await parts.inbox.items() == []
+
+
+async def test_a_customers_files_are_exported_and_deleted_with_them(redis_client: Redis, tmp_path: Path) -> None:
+    storage = LocalDiskStorage(tmp_path / "attachments")
+    files_ = Attachments(redis_client, storage, "secret", ttl_s=3600)
+    parts = handoff_parts(redis_client, inbox=NluInbox(redis_client), attachments=files_)
+    await conversation(parts, "c1", "here is the photo", SARA)
+    await HandoffService(parts).request("c1", REQUEST)
+    await HandoffService(parts).customer_attachment("c1", "cup.png", image_bytes())
+    records = CustomerRecords(parts)
+    [exported] = (await records.export(Subject.parse(customer_id="shop-7")))["conversations"]
+    assert [a["name"] for a in exported["attachments"]] == ["cup.png"]
+    assert (await records.delete(Subject.parse(customer_id="shop-7")))["attachments"] == 1
+    assert list((tmp_path / "attachments").iterdir()) == []

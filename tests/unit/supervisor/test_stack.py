@@ -83,3 +83,11 @@ def test_start_up_without_a_record_or_with_its_model_gone_serves_the_inputs_mode
     assert read_serving(stack.settings.models_dir, stack.settings.training_data_dir).current == ""
     record(stack, "model-deleted.tar.gz", decided_for=latest.name)
     assert stack.model_at_start() == latest
+
+
+def test_the_gateway_gets_every_setting_but_unset_ones(tmp_path: Path) -> None:
+    settings = Settings(var_dir=tmp_path, session_secret="s", rasa_token="t", retention_days=2)
+    env = Stack(settings).gateway_environment()
+    assert env["RETENTION_DAYS"] == "2.0" and env["SESSION_SECRET"] == "s"
+    # Not the text "None": the gateway would store attachments in a folder of that name.
+    assert "ATTACHMENTS_DIR" not in env or env["ATTACHMENTS_DIR"] != "None"
