@@ -123,6 +123,15 @@ async def test_customer_sends_a_picture_and_the_agent_a_pdf(
     chip_href = await chip.get_attribute("href")
     assert chip_href is not None and chip_href.startswith(f"{gateway_url}/attachments/"), chip_href
     await expect(console.get_by_test_id("attach")).to_be_enabled()
+    # The screenshot shows the conversation as an agent works in it, not half loaded.
+    await expect(console.get_by_test_id("context")).not_to_contain_text("Loading context", timeout=15_000)
+    await expect(console.get_by_test_id("assist-summary")).not_to_contain_text(
+        "Reading the conversation", timeout=15_000
+    )
+    # Both files in view: a taller window, the summary folded, the transcript at its end.
+    await console.set_viewport_size({"width": 1280, "height": 1000})
+    await console.get_by_test_id("assist-summary").locator("summary").click()
+    await console.get_by_test_id("transcript").evaluate("element => { element.scrollTop = element.scrollHeight; }")
     await console.screenshot(path=str(SCREENSHOTS / "console-attachment.png"))
     await page.screenshot(path=str(SCREENSHOTS / "widget-attachment.png"))
 
