@@ -316,5 +316,8 @@ class AgentDesk(UsesHandoffParts):
         entry = TranscriptEntry(Sender.AGENT, text, language, extra={"agent_name": agent.display_name, "email": True})
         if await self.store.get(ticket["conversation_id"]) is not None:
             await self.store.append(ticket["conversation_id"], entry)
+            # A customer still on the page sees it at once; one who comes back, in the replayed transcript.
+            uttered = agent_uttered_payload(entry, agent.display_name)
+            await self.notify.to_customer(ticket["conversation_id"], CustomerEvent.BOT_UTTERED, uttered)
         await self.notify.to_all_agents(AgentEvent.TICKET_UPDATED, ticket)
         return ticket

@@ -62,7 +62,12 @@ async def test_an_agent_answers_an_offline_ticket_from_the_console_by_email(
     assert (await ben.next("ticket_updated"))["answered_by_name"] == "Anna"
     again = await ben.call("answer_ticket", {"ticket_id": ticket["id"], "text": "me too"})
     assert again["ok"] is False and again["error"] == "already_claimed"
-    # The answer is in the conversation: the customer sees it in the widget when they come back.
+    # The customer still on the page sees it at once...
+    live = await customer.next("bot_uttered")
+    while live["text"] != answer:
+        live = await customer.next("bot_uttered")
+    assert live["metadata"]["sender"] == "agent"
+    # ...and it is in the conversation: the customer sees it in the widget when they come back.
     await customer.sio.emit("history_request", {"after_seq": 0})
     history = await customer.next("history")
     assert history["messages"][-1]["text"] == answer
