@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.core.paths import MODELS_DIR
 from bot.core.settings import Settings
-from tests.helpers import free_port
+from tests.helpers import free_port, free_ports
 
 LIFTED: int = 1_000_000
 
@@ -21,7 +21,7 @@ def bench_settings(var_dir: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "private_redis_port": free_port(),
         "gateway_port": free_port(),
-        "rasa_port": free_port(),
+        "rasa_port": free_ports(8),  # room for RASA_WORKERS
         "action_port": free_port(),
         "var_dir": var_dir,
         "models_dir": MODELS_DIR,

@@ -18,7 +18,7 @@ from bot.core.paths import MODELS_DIR, PROJECT_ROOT
 from bot.core.settings import Settings
 from bot.staff.accounts import AgentDirectory
 from bot.supervisor.stack import Stack
-from tests.helpers import AgentClient, CustomerClient, RedisServer, free_port
+from tests.helpers import AgentClient, CustomerClient, RedisServer, free_port, free_ports
 from tests.smtp import SmtpServer
 
 
@@ -66,7 +66,9 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory, smtp_server: SmtpSe
         redis_url="",
         private_redis_port=free_port(),
         gateway_port=free_port(),
-        rasa_port=free_port(),
+        # Two Rasa workers, as `make run` starts on a machine like CI's: the pool is what is tested.
+        rasa_workers=2,
+        rasa_port=free_ports(2),
         action_port=free_port(),
         session_secret="test-session-secret",
         identity_secret="test-identity-secret",

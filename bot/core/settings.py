@@ -7,6 +7,7 @@ that the table and this class agree.
 from __future__ import annotations
 
 import functools
+import os
 import secrets
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
@@ -53,6 +54,18 @@ class Settings(BaseSettings):
     rasa_port: int = Field(5005, description="Port of the Rasa server, on 127.0.0.1 only.")
     rasa_url: str = Field(
         "", description="Rasa server URL. Empty: http://127.0.0.1:RASA_PORT, started by the supervisor."
+    )
+    rasa_workers: int = Field(
+        0,
+        ge=0,
+        description="Rasa processes the supervisor starts (on RASA_PORT, RASA_PORT+1, ...), sharing the Redis tracker"
+        " and lock stores; the gateway spreads conversations over them. 0: one a core, as many as the memory allows"
+        " (about 1.5 GB each).",
+    )
+    rasa_urls: str = Field(
+        "",
+        description="Comma-separated Rasa servers (other hosts, same Redis) the gateway sends turns to; the"
+        " supervisor then starts none. Empty: RASA_URL, else the supervisor's own workers.",
     )
     rasa_token: str = Field("", description="Token of Rasa's HTTP API. Empty: a random one per start.")
     rasa_turns_in_flight: int = Field(
@@ -198,8 +211,28 @@ class Settings(BaseSettings):
         return self.redis_url or f"redis://127.0.0.1:{self.private_redis_port}/0"
 
     @property
+    def rasa_worker_count(self) -> int:
+        """RASA_WORKERS, or one a core as the memory allows."""
+        return self.rasa_workers or default_rasa_workers()
+
+    @property
+    def starts_rasa(self) -> bool:
+        """Whether the supervisor starts the Rasa workers (no RASA_URL or RASA_URLS names others)."""
+        return not (self.rasa_urls.strip() or self.rasa_url)
+
+    @property
+    def resolved_rasa_urls(self) -> list[str]:
+        """Every Rasa server the gateway sends turns to."""
+        if self.rasa_urls.strip():
+            return [url.strip().rstrip("/") for url in self.rasa_urls.split(",") if url.strip()]
+        if self.rasa_url:
+            return [self.rasa_url.rstrip("/")]
+        return [f"http://127.0.0.1:{self.rasa_port + i}" for i in range(self.rasa_worker_count)]
+
+    @property
     def resolved_rasa_url(self) -> str:
-        return (self.rasa_url or f"http://127.0.0.1:{self.rasa_port}").rstrip("/")
+        """The first Rasa server (for tools that ask one: they share the tracker store)."""
+        return self.resolved_rasa_urls[0]
 
     @property
     def resolved_action_server_url(self) -> str:
@@ -215,6 +248,21 @@ class Settings(BaseSettings):
         if self.allowed_origins.strip() == "*":
             return "*"
         return [origin.strip() for origin in self.allowed_origins.split(",") if origin.strip()]
+
+
+#: What one Rasa worker takes with the shipped model, rounded up.
+RASA_WORKER_BYTES = 1536 * 1024 * 1024
+
+
+def default_rasa_workers(meminfo: Path = Path("/proc/meminfo")) -> int:
+    """One Rasa worker a core, as many as the available memory holds; at least one."""
+    cores = os.cpu_count() or 1
+    try:
+        fields = dict(line.split(":", 1) for line in meminfo.read_text().splitlines() if ":" in line)
+        available = int(fields["MemAvailable"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        return 1
+    return max(1, min(cores, available // RASA_WORKER_BYTES))
 
 
 @functools.cache

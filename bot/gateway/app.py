@@ -95,7 +95,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     await asyncio.to_thread(romanized_classifier)
     http = aiohttp.ClientSession()
     rasa = RasaClient(
-        http, settings.resolved_rasa_url, settings.rasa_token, settings.rasa_timeout_s, settings.rasa_turns_in_flight
+        http, settings.resolved_rasa_urls, settings.rasa_token, settings.rasa_timeout_s, settings.rasa_turns_in_flight
     )
     app[REDIS] = redis
     app[HTTP] = http

@@ -47,6 +47,15 @@ STOP_TIMEOUT_S = 15.0
 MAX_RESTART_DELAY_S = 30.0
 
 
+def rasa_worker_name(index: int) -> str:
+    """The supervised child of Rasa worker ``index``: ``rasa``, ``rasa-2``, ..."""
+    return "rasa" if index == 0 else f"rasa-{index + 1}"
+
+
+def is_rasa_worker(name: str) -> bool:
+    return name == "rasa" or name.startswith("rasa-")
+
+
 class StackError(Exception):
     """A part of the stack could not be started."""
 
@@ -142,7 +151,7 @@ class Stack:
         env = dict(os.environ)
         # An unset optional setting stays unset (not the text "None").
         env.update({name.upper(): str(value) for name, value in s.model_dump().items() if value is not None})
-        env.update({"RASA_URL": s.resolved_rasa_url, "ACTION_SERVER_URL": s.resolved_action_server_url})
+        env.update({"RASA_URLS": ",".join(s.resolved_rasa_urls), "ACTION_SERVER_URL": s.resolved_action_server_url})
         return env
 
     def _log_note(self, name: str) -> str:
@@ -171,13 +180,19 @@ class Stack:
         rasa_env = rasa_environment(
             {"ACTION_SERVER_URL": s.resolved_action_server_url, **rasa_redis_environment(s.redis_url, s.retention_s)}
         )
-        rasa_command = [
-            rasa_bin, "run", "--enable-api", "--auth-token", s.rasa_token, "--interface", "127.0.0.1",
-            "--port", str(s.rasa_port), "--model", str(self.model), "--credentials", "credentials.yml",
-            "--endpoints", "endpoints.yml",
-        ]  # fmt: skip
-        self.report(f"• Rasa: 127.0.0.1:{s.rasa_port}, loading the model{self._log_note('rasa')}")
-        await self._child("rasa", rasa_command, rasa_env).start()
+        if s.starts_rasa:
+            workers = s.rasa_worker_count
+            ports = f"{s.rasa_port}" if workers == 1 else f"{s.rasa_port}-{s.rasa_port + workers - 1}"
+            self.report(f"• Rasa: {workers} worker(s) on 127.0.0.1:{ports}, loading the model{self._log_note('rasa')}")
+            for index in range(workers):
+                rasa_command = [
+                    rasa_bin, "run", "--enable-api", "--auth-token", s.rasa_token, "--interface", "127.0.0.1",
+                    "--port", str(s.rasa_port + index), "--model", str(self.model), "--credentials", "credentials.yml",
+                    "--endpoints", "endpoints.yml",
+                ]  # fmt: skip
+                await self._child(rasa_worker_name(index), rasa_command, rasa_env).start()
+        else:
+            self.report(f"• Rasa: {', '.join(s.resolved_rasa_urls)} (started elsewhere)")
         self.report(f"• Gateway: {s.gateway_host}:{s.gateway_port}{self._log_note('gateway')}")
         await self._child("gateway", [sys.executable, "-m", "bot.gateway"], self.gateway_environment()).start()
         await self.wait_until_ready()
@@ -254,7 +269,7 @@ class Stack:
                     )
                     child.restarts += 1
                     await asyncio.sleep(delay)
-                    if child.name == "rasa":
+                    if is_rasa_worker(child.name):
                         self._serve_latest_model(child)
                     await child.start()
             with contextlib.suppress(TimeoutError):

@@ -62,6 +62,7 @@ async def trainer_stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterat
         private_redis_port=free_port(),
         gateway_port=free_port(),
         rasa_port=free_port(),
+        rasa_workers=1,  # a small stack of its own, beside the shared one
         action_port=free_port(),
         session_secret="trainer-test-secret",
         rasa_token="trainer-test-token",

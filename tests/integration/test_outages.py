@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 
 from bot.core import keys
 from bot.core.customer_text import customer_text
-from bot.supervisor.stack import Stack
+from bot.supervisor.stack import Stack, is_rasa_worker
 from tests.helpers import (
     CustomerClient,
     GatewayProcess,
@@ -124,7 +124,15 @@ async def test_rasa_stopped_mid_conversation(
 ) -> None:
     await customer.send("terima kasih")
     await customer.replies_until_quiet()
-    await stack.children["rasa"].stop()
+    workers = [child for name, child in stack.children.items() if is_rasa_worker(name)]
+    assert len(workers) == 2
+    # One worker of the pool gone: the other answers, whichever the conversation had.
+    await workers[0].stop()
+    await customer.send("terima kasih banyak")
+    replies = await customer.replies_until_quiet()
+    assert replies[0]["text"] != customer_text("ms", "assistant_unavailable")
+    # Every worker gone: the customer is told and handed to a person.
+    await workers[1].stop()
     await customer.send("bila barang saya sampai?")
     replies = await customer.replies_until_quiet()
     assert replies[0]["text"] == customer_text("ms", "assistant_unavailable")
@@ -132,7 +140,9 @@ async def test_rasa_stopped_mid_conversation(
     conversation = await stack_redis.hgetall(keys.conversation_key(customer.conversation_id))
     assert conversation[b"state"] == b"queued"
     raw = await stack_redis.lrange(keys.transcript_key(customer.conversation_id), 0, -1)
-    assert [json.loads(item)["text"] for item in raw][2] == "bila barang saya sampai?"
+    stored = [json.loads(item) for item in raw]
+    # The message is kept, then the apology.
+    assert (stored[-2]["sender"], stored[-2]["text"]) == ("customer", "bila barang saya sampai?")
     import aiohttp
 
     async with aiohttp.ClientSession() as http, http.get(f"{gateway_url}/readyz") as response:

@@ -41,7 +41,26 @@ class FakeRasa:
         return web.json_response({"intent_ranking": ranking, "response_selector": selector})
 
     async def status(self, request: web.Request) -> web.Response:
-        return web.json_response({"model_file": "model-x.tar.gz"})
+        return web.json_response({"model_file": self.model})
+
+    async def load(self, request: web.Request) -> web.Response:
+        self.model = (await request.json())["model_file"]
+        return web.Response(status=204)
+
+    model = "model-x.tar.gz"
+
+
+async def serve(fake: FakeRasa) -> tuple[web.AppRunner, str]:
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", fake.webhook)
+    app.router.add_post("/model/parse", fake.parse)
+    app.router.add_get("/status", fake.status)
+    app.router.add_put("/model", fake.load)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture
@@ -79,7 +98,7 @@ async def test_an_error_or_a_slow_answer_is_assistant_unavailable(rasa: tuple[Fa
 async def test_turns_go_to_rasa_a_few_at_a_time_first_come_first_served(rasa: tuple[FakeRasa, RasaClient]) -> None:
     fake, client = rasa
     fake.delay_s = 0.05
-    client._turns = asyncio.Semaphore(2)
+    client.workers[0].turns = asyncio.Semaphore(2)
     sends = [asyncio.create_task(client.send_message(f"c{i}", "hi", {})) for i in range(8)]
     await asyncio.gather(*sends)
     assert fake.most_in_flight == 2
@@ -109,3 +128,38 @@ def test_quick_reply_payloads_carry_the_language_for_rasa() -> None:
     # Anything else goes as the customer wrote it.
     for text in ("where is my order?", "/ nothing", "/inform{not json}", '/inform["a"]', "a /request_human"):
         assert with_language_entity(text, "fa") == text
+
+
+async def test_a_pool_keeps_each_conversation_on_one_worker_and_passes_over_one_that_is_down() -> None:
+    first, second = FakeRasa(), FakeRasa()
+    (runner_1, url_1), (runner_2, url_2) = await serve(first), await serve(second)
+    gone = f"http://127.0.0.1:{free_port()}"  # a worker that died
+    async with aiohttp.ClientSession() as session:
+        client = RasaClient(session, [url_1, url_2, gone], "t", timeout_s=2)
+        conversations = [f"conversation-{i}" for i in range(30)]
+        for _ in range(2):
+            for conversation in conversations:
+                assert await client.send_message(conversation, "hi", {}) == [{"recipient_id": "c1", "text": "hi"}]
+        # Every turn was answered; each conversation by one worker, and both workers had some.
+        on_first = {body["sender"] for body in first.received}
+        on_second = {body["sender"] for body in second.received}
+        assert on_first | on_second == set(conversations) and not on_first & on_second
+        assert on_first and on_second
+        assert len(first.received) + len(second.received) == 60
+
+        # A worker failing during a turn is not asked again elsewhere: Rasa may have acted on it.
+        first.webhook_status = 500
+        sender = next(iter(on_first))
+        with pytest.raises(AssistantUnavailable, match="HTTP 500"):
+            await client.send_message(sender, "hi", {})
+        assert {body["sender"] for body in second.received} == on_second
+
+        # A new model goes to every worker; the pool is ready while one is.
+        await RasaClient(session, [url_1, url_2], "t", timeout_s=2).load_model("model-y.tar.gz")
+        assert first.model == second.model == "model-y.tar.gz"
+        await runner_1.cleanup()
+        with pytest.raises(AssistantUnavailable):
+            await client.load_model("model-y.tar.gz")
+        assert await client.is_ready()
+        assert await client.send_message(sender, "hi", {})  # its worker is gone: the next one answers
+    await runner_2.cleanup()
