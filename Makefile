@@ -85,3 +85,4 @@ bench: setup train
 	.venv/bin/python -m benchmarks.bench_channels
 	.venv/bin/python -m benchmarks.bench_gateway
 	.venv/bin/python -m benchmarks.bench_login_burst
+	.venv/bin/python -m benchmarks.bench_idle
