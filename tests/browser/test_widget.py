@@ -39,10 +39,11 @@ async def send(page: Page, text: str) -> None:
 
 
 async def stored_session_id(page: Page) -> str:
-    """The session id the widget keeps in localStorage (key ending in ":session")."""
-    raw = await page.evaluate(
-        "() => Object.keys(localStorage).filter(k => k.endsWith(':session')).map(k => localStorage.getItem(k))[0]"
-    )
+    """The session id the widget keeps in localStorage (key ending in ":session"), once the server confirmed one."""
+    stored = "() => Object.keys(localStorage).filter(k => k.endsWith(':session')).map(k => localStorage.getItem(k))[0]"
+    # A busy machine may confirm the session a moment after the first message is sent.
+    await page.wait_for_function(f"() => typeof ({stored})() === 'string'", timeout=15_000)
+    raw = await page.evaluate(stored)
     assert isinstance(raw, str), "the widget stored no session"
     session_id = json.loads(raw)["id"]
     assert isinstance(session_id, str)
