@@ -383,3 +383,14 @@ async def low_confidence_texts(stack: Stack, count: int) -> list[str]:
             if len(found) == count:
                 return found
     pytest.fail(f"the model never falls back on {LOW_CONFIDENCE_CANDIDATES}")
+
+
+async def rasa_tracker(stack: Stack, conversation_id: str) -> dict[str, Any]:
+    """Rasa's own tracker of a conversation, read over its HTTP API with the stack's token."""
+    import aiohttp
+
+    settings = stack.settings
+    url = f"{settings.resolved_rasa_url}/conversations/{conversation_id}/tracker"
+    async with aiohttp.ClientSession() as http, http.get(url, params={"token": settings.rasa_token}) as response:
+        tracker: dict[str, Any] = await response.json()
+    return tracker

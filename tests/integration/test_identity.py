@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-import aiohttp
-
 from bot.core.customer_text import customer_text
 from bot.core.identity import identity_signature
 from bot.supervisor.stack import Stack
-from tests.helpers import AgentClient, CustomerClient
+from tests.helpers import AgentClient, CustomerClient, rasa_tracker
 
 MakeAgent = Callable[..., Awaitable[AgentClient]]
 
@@ -47,15 +45,7 @@ async def test_a_signed_in_customer_continues_on_another_device_and_the_agent_kn
         assert context["attributes"] == {"plan": "gold", "order": "4711"}
 
         # Rasa's tracker got the attributes and who the customer is, not their email.
-        settings = stack.settings
-        async with (
-            aiohttp.ClientSession() as http,
-            http.get(
-                f"{settings.resolved_rasa_url}/conversations/{laptop.conversation_id}/tracker",
-                params={"token": settings.rasa_token},
-            ) as response,
-        ):
-            tracker = await response.json()
+        tracker = await rasa_tracker(stack, laptop.conversation_id)
         user_event = next(e for e in tracker["events"] if e["event"] == "user")
         assert user_event["metadata"]["attributes"] == {"plan": "gold", "order": "4711"}
         assert user_event["metadata"]["customer"] == {"id": "shop-customer-1001", "name": "Sara Karimi"}

@@ -17,7 +17,7 @@ from bot.core.agent_protocol import AgentRole
 from bot.core.identity import identity_signature
 from bot.core.paths import PROJECT_ROOT
 from bot.supervisor.stack import Stack
-from tests.helpers import AgentClient, CustomerClient
+from tests.helpers import AgentClient, CustomerClient, rasa_tracker
 
 MakeAgent = Callable[..., Awaitable[AgentClient]]
 DATA_URL = "/api/agent/customer-data"
@@ -71,15 +71,7 @@ async def test_a_supervisor_exports_then_deletes_a_customer_rasa_tracker_include
     assert not await stack_redis.exists(tracker_key)
     assert not await stack_redis.exists(keys.transcript_key(conversation_id))
     # Rasa itself no longer knows the conversation.
-    settings = stack.settings
-    async with (
-        aiohttp.ClientSession() as http,
-        http.get(
-            f"{settings.resolved_rasa_url}/conversations/{conversation_id}/tracker",
-            params={"token": settings.rasa_token},
-        ) as response,
-    ):
-        events = (await response.json())["events"]
+    events = (await rasa_tracker(stack, conversation_id))["events"]
     assert not [event for event in events if event["event"] == "user"]
 
 

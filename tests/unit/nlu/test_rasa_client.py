@@ -66,16 +66,9 @@ async def serve(fake: FakeRasa) -> tuple[web.AppRunner, str]:
 @pytest.fixture
 async def rasa() -> AsyncIterator[tuple[FakeRasa, RasaClient]]:
     fake = FakeRasa()
-    app = web.Application()
-    app.router.add_post("/webhooks/rest/webhook", fake.webhook)
-    app.router.add_post("/model/parse", fake.parse)
-    app.router.add_get("/status", fake.status)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    runner, url = await serve(fake)
     async with aiohttp.ClientSession() as session:
-        yield fake, RasaClient(session, f"http://127.0.0.1:{port}/", "secret-token", timeout_s=0.5)
+        yield fake, RasaClient(session, f"{url}/", "secret-token", timeout_s=0.5)
     await runner.cleanup()
 
 
