@@ -32,11 +32,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Final
 
-from redis.asyncio import Redis
-
 from bot.core import keys
 from bot.core.identity import Customer
 from bot.core.logs import log_fields
+from bot.core.redis_connection import connect as connect_redis
 from bot.core.redis_values import as_text
 from bot.core.text import is_email_address
 from bot.trainer.inbox import InboxItem, NluInbox
@@ -259,7 +258,7 @@ async def _run(args: argparse.Namespace) -> int:
     settings = get_settings()
     # The key `make run` keeps in VAR_DIR signs attachments' URLs in an export as the gateway signs them.
     fill_missing_secrets(settings, settings.var_dir / "session-secret")
-    redis = Redis.from_url(settings.effective_redis_url)
+    redis = connect_redis(settings.effective_redis_url)
     # Consoles are told through socket.io's Redis channel, as a gateway would tell them.
     import socketio
 

@@ -18,6 +18,7 @@ from bot.core.paths import MODELS_DIR, PROJECT_ROOT
 from bot.core.settings import Settings
 from bot.staff.accounts import AgentDirectory
 from bot.supervisor.stack import Stack
+from tests.deployment import Deployment
 from tests.helpers import AgentClient, CustomerClient, RedisServer, free_port, free_ports
 from tests.smtp import SmtpServer
 
@@ -102,6 +103,40 @@ async def stack(stack_settings: Settings) -> AsyncIterator[Stack]:
         await running.stop()
         for log_file in sorted((stack_settings.var_dir / "logs").glob("*.log")):
             print(f"--- {log_file.name} ---\n{log_file.read_text(errors='replace')[-4000:]}")
+        raise
+    yield running
+    await running.stop()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def deployment(tmp_path_factory: pytest.TempPathFactory, stack_settings: Settings) -> AsyncIterator[Deployment]:
+    """Past one machine (tests/deployment.py): Redis under Sentinel, two gateways, nginx with TLS under /support/.
+
+    Started only for the tests that ask for it, once per session, beside the shared stack.
+    """
+    directory = Path(tmp_path_factory.mktemp("deployment"))
+    settings = stack_settings.model_copy(
+        update={
+            "var_dir": directory,
+            "gateway_port": free_port(),
+            "rasa_workers": 1,
+            "rasa_port": free_port(),
+            "action_port": free_port(),
+            "rasa_token": "test-deployment-token",
+            "trusted_proxies": "127.0.0.1",
+            # A customer's message is acknowledged once the replica has it too.
+            "redis_replica_ack_ms": 500,
+            # The failover test's customers write a message every half second.
+            "session_messages_per_minute": 1000,
+        }
+    )
+    running = Deployment(directory, settings)
+    settings.allowed_origins = f"https://127.0.0.1:{running.nginx.https_port}"
+    try:
+        await running.start()
+    except BaseException:
+        print(running.logs())
+        await running.stop()
         raise
     yield running
     await running.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -93,13 +93,25 @@ class CustomerClient:
 
     EVENTS = ("session_confirm", "bot_uttered", "handoff_status", "history", "error_message", "message_ack", "typing")
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        socketio_path: str = "socket.io",
+        transports: Sequence[str] = ("websocket",),
+        http_session: Any = None,
+    ) -> None:
+        """``http_session``: an aiohttp session of the test's own (its source address; certificates not checked)."""
         import asyncio
 
         import socketio
 
         self.url = url
-        self.sio = socketio.AsyncClient(reconnection=False)
+        self.socketio_path = socketio_path
+        self.transports = list(transports)
+        if http_session is None:
+            self.sio = socketio.AsyncClient(reconnection=False)
+        else:
+            self.sio = socketio.AsyncClient(reconnection=False, http_session=http_session, ssl_verify=False)
         self.queues: dict[str, asyncio.Queue[Any]] = {name: asyncio.Queue() for name in self.EVENTS}
         self.session_id: str | None = None
         for name in self.EVENTS:
@@ -123,7 +135,7 @@ class CustomerClient:
 
     async def connect(self, session_id: str | None = None, **request: Any) -> str:
         """Connect and ask for ``session_id`` (or a new session), with other fields (language, identity)."""
-        await self.sio.connect(self.url, transports=["websocket"])
+        await self.sio.connect(self.url, transports=self.transports, socketio_path=self.socketio_path)
         await self.sio.emit("session_request", {"session_id": session_id, **request} if session_id else request)
         return str(await self.next("session_confirm"))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import json
+import logging
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final
@@ -20,6 +21,8 @@ from bot.core.identity import Customer
 from bot.core.languages import DEFAULT_LANGUAGE, Language, parse_language_tag
 
 __all__ = ["Conversation", "ConversationState", "ConversationStore", "Sender", "TranscriptEntry"]
+
+log = logging.getLogger(__name__)
 
 
 class ConversationState(enum.StrEnum):
@@ -154,8 +157,11 @@ return seq
 class ConversationStore:
     """Reads and writes conversations; every method is one or two Redis round trips."""
 
-    def __init__(self, redis: Redis, ttl_s: int, new_ttl_s: int | None = None) -> None:
+    def __init__(self, redis: Redis, ttl_s: int, new_ttl_s: int | None = None, replica_ack_ms: int = 0) -> None:
         self.redis = redis
+        #: With replicas (Redis Sentinel): a customer's message is acknowledged once a replica has it too,
+        #: or this many milliseconds have passed, so that a failover loses no acknowledged message.
+        self.replica_ack_ms = replica_ack_ms
         #: Kept this long after the last message.
         self.ttl_s = ttl_s
         #: A new conversation, until its first message: abandoned sessions go soon.
@@ -220,9 +226,19 @@ class ConversationStore:
             keys.conversation_key(conversation_id),
             keys.episodes_key(conversation_id),
         ]
-        seq = await self._append_once(
-            keys=script_keys, args=[entry.client_message_id or "", entry.to_json(), self.ttl_s]
-        )
+        args: list[str | int] = [entry.client_message_id or "", entry.to_json(), self.ttl_s]
+        if self.replica_ack_ms <= 0:
+            seq = await self._append_once(keys=script_keys, args=args)
+        else:
+            # WAIT counts the writes of its own connection: one pipeline, one connection.
+            async with self.redis.pipeline(transaction=False) as pipe:
+                await self._append_once(keys=script_keys, args=args, client=pipe)
+                pipe.wait(1, self.replica_ack_ms)
+                seq, replicas = await pipe.execute()
+            if not replicas:
+                log.warning(
+                    "no replica confirmed a message in time", extra={"fields": {"conversation": conversation_id}}
+                )
         if not seq:
             return None
         entry.seq = int(seq)

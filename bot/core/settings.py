@@ -25,7 +25,16 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
 
     redis_url: str = Field(
-        "", description="Redis to use. Empty: start a private redis-server with append-only persistence."
+        "",
+        description="Redis to use: redis://[:password@]host:port/db, or the primary Redis Sentinel names,"
+        " redis+sentinel://[:password@]sentinel:26379,sentinel2:26379/db/service. Empty: start a private"
+        " redis-server with append-only persistence.",
+    )
+    redis_replica_ack_ms: int = Field(
+        0,
+        ge=0,
+        description="With replicas: a customer's message is acknowledged once a replica has it too (Redis WAIT),"
+        " or after this many milliseconds, so a failover loses no acknowledged message. 0: do not wait.",
     )
     redis_max_connections: int = Field(
         100, description="Connections each gateway process keeps to Redis at most; beyond, requests wait their turn."

@@ -17,7 +17,7 @@ import aiohttp
 import socketio
 from aiohttp import web
 from aiohttp.typedefs import Middleware
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import Redis
 
 from bot.analytics.api import register_analytics_routes
 from bot.analytics.metrics import Metrics, register_metrics_route
@@ -27,6 +27,7 @@ from bot.core.conversations import ConversationStore
 from bot.core.logs import log_fields
 from bot.core.paths import PROJECT_ROOT
 from bot.core.rate_limit import RateLimiter
+from bot.core.redis_connection import connect as connect_redis
 from bot.core.settings import Settings
 from bot.gateway.customer_socket import CustomerLimits, CustomerNamespace, CustomerServices
 from bot.gateway.dialogue import Dialogue
@@ -86,11 +87,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     # A blocking pool: under a burst, requests wait for a connection in turn
     # instead of failing (redis-py's default pool raises when it runs out).
-    redis = Redis.from_pool(
-        BlockingConnectionPool.from_url(
-            settings.effective_redis_url, max_connections=settings.redis_max_connections, timeout=settings.redis_wait_s
-        )
-    )
+    redis = connect_redis(settings.effective_redis_url, settings.redis_max_connections, settings.redis_wait_s)
     # Language detection's classifier is built from the training data once, here, not on a customer's turn.
     await asyncio.to_thread(romanized_classifier)
     http = aiohttp.ClientSession()
@@ -100,7 +97,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[REDIS] = redis
     app[HTTP] = http
     app[RASA] = rasa
-    store = ConversationStore(redis, settings.retention_s, settings.new_session_ttl_s)
+    store = ConversationStore(redis, settings.retention_s, settings.new_session_ttl_s, settings.redis_replica_ack_ms)
     # A console unheard of for three heartbeats counts as gone (its gateway died).
     agents = AgentDirectory(redis, presence_ttl_s=3 * settings.agent_heartbeat_s)
     app[AGENTS] = agents

@@ -12,9 +12,8 @@ import asyncio
 import getpass
 import sys
 
-from redis.asyncio import Redis
-
 from bot.core.agent_protocol import AgentRole
+from bot.core.redis_connection import connect as connect_redis
 from bot.core.settings import get_settings
 from bot.staff.accounts import DEFAULT_CAPACITY, AgentDirectory
 
@@ -24,7 +23,7 @@ def _password(args: argparse.Namespace) -> str:
 
 
 async def _run(args: argparse.Namespace) -> str:
-    redis = Redis.from_url(get_settings().effective_redis_url)
+    redis = connect_redis(get_settings().effective_redis_url)
     agents = AgentDirectory(redis)
     try:
         if args.command == "add":

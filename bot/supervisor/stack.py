@@ -32,10 +32,11 @@ from typing import IO
 from urllib.parse import urlsplit
 
 import aiohttp
-from redis.asyncio import Redis
 
 from bot.core.logs import configure_logging
 from bot.core.paths import PROJECT_ROOT, RASA_VENV
+from bot.core.redis_connection import connect as connect_redis
+from bot.core.redis_connection import is_sentinel_url, parse_sentinel_url
 from bot.core.settings import Settings, fill_missing_secrets, get_settings
 from bot.nlu.model_cache import ensure_model, rasa_environment, read_serving, record_serving, training_plan
 from bot.supervisor.progress import Report, last_error, print_report, watch_training
@@ -114,7 +115,21 @@ def redis_server_binary() -> str:
 
 
 def rasa_redis_environment(redis_url: str, tracker_ttl_s: int) -> dict[str, str]:
-    """endpoints.yml takes Redis as host, port, db and password, and how long a tracker is kept (RETENTION_DAYS)."""
+    """endpoints.yml takes Redis as host, port, db and password, or as sentinels and their service,
+    and how long a tracker is kept (RETENTION_DAYS)."""
+    ttl = {"RASA_TRACKER_TTL_S": str(tracker_ttl_s)}
+    if is_sentinel_url(redis_url):
+        address = parse_sentinel_url(redis_url)
+        return {
+            # Rasa's stores ask the sentinels; host and port are not used then.
+            "RASA_REDIS_HOST": address.sentinels[0][0],
+            "RASA_REDIS_PORT": str(address.sentinels[0][1]),
+            "RASA_REDIS_DB": str(address.db),
+            "RASA_REDIS_PASSWORD": address.password or "",
+            "RASA_REDIS_SENTINELS": ",".join(f"{host}:{port}" for host, port in address.sentinels),
+            "RASA_REDIS_SERVICE": address.service,
+            **ttl,
+        }
     parts = urlsplit(redis_url)
     db = parts.path.lstrip("/") or "0"
     return {
@@ -122,7 +137,9 @@ def rasa_redis_environment(redis_url: str, tracker_ttl_s: int) -> dict[str, str]
         "RASA_REDIS_PORT": str(parts.port or 6379),
         "RASA_REDIS_DB": db,
         "RASA_REDIS_PASSWORD": parts.password or "",
-        "RASA_TRACKER_TTL_S": str(tracker_ttl_s),
+        "RASA_REDIS_SENTINELS": "",
+        "RASA_REDIS_SERVICE": "",
+        **ttl,
     }
 
 
@@ -165,6 +182,10 @@ class Stack:
             note = self._log_note("redis")
             self.report(f"• Redis: starting a private redis-server on 127.0.0.1:{s.private_redis_port}{note}")
             await self._start_private_redis()
+        elif is_sentinel_url(s.redis_url):
+            address = parse_sentinel_url(s.redis_url)
+            sentinels = ", ".join(f"{host}:{port}" for host, port in address.sentinels)
+            self.report(f"• Redis: primary of '{address.service}' (db {address.db}), sentinels {sentinels} (REDIS_URL)")
         else:
             where = urlsplit(s.redis_url)
             self.report(f"• Redis: {where.hostname}:{where.port or 6379}{where.path or '/0'} (REDIS_URL)")
@@ -225,7 +246,7 @@ class Stack:
 
     async def _wait_for_redis(self, timeout_s: float = 20.0) -> None:
         deadline = time.monotonic() + timeout_s
-        redis = Redis.from_url(self.settings.redis_url)
+        redis = connect_redis(self.settings.redis_url)
         try:
             while True:
                 try:

@@ -83,3 +83,16 @@ async def test_pages_visited_are_kept_in_order_without_repeats_and_bounded(redis
         await store.remember_page("c1", f"https://shop/{number}")
     pages = await store.pages("c1")
     assert len(pages) == MAX_PAGES_KEPT and pages[-1] == "https://shop/11" and pages[0] == "https://shop/2"
+
+
+async def test_waiting_for_a_replica_stores_once_and_says_when_none_confirmed(
+    redis_client: Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    """This Redis has no replica: WAIT gives up after 50 ms, and the message is stored and acknowledged anyway."""
+    store = ConversationStore(redis_client, ttl_s=60, replica_ack_ms=50)
+    await store.create("c1")
+    first = await store.append_once("c1", TranscriptEntry(Sender.CUSTOMER, "hello", "en", client_message_id="m1"))
+    again = await store.append_once("c1", TranscriptEntry(Sender.CUSTOMER, "hello", "en", client_message_id="m1"))
+    assert first is not None and first.seq == 1 and again is None
+    assert [e.text for e in await store.transcript("c1")] == ["hello"]
+    assert "no replica confirmed a message in time" in caplog.text
