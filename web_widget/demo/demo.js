@@ -11,7 +11,7 @@
   var language = requested && /^[a-z]{2,3}$/.test(requested) ? requested : null;
 
   var widget = document.createElement("script");
-  widget.src = "/widget.js";
+  widget.src = "widget.js"; // relative: beside this page, at the gateway's root or under a prefix
   widget.async = true;
   if (language) widget.setAttribute("data-language", language);
   widget.addEventListener("load", function () {

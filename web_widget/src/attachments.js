@@ -1,17 +1,19 @@
 // Attachments: images and PDFs a customer sends while a person from the team
 // has the chat, and those an agent sends back. What may be sent, the upload
-// (`POST {server}/api/attachments`, multipart), its answers, and both shapes
+// (`POST {base}api/attachments`, multipart), its answers, and both shapes
 // an attachment arrives in (a transcript entry's `extra.attachment`, or
 // `bot_uttered`'s Rasa-style `attachment: {type, payload}`), each turned into
 // one record whose URLs are absolute and on the widget's own server.
+// `server` everywhere here is the gateway's base URL (./server.js).
 
-import { safeHref } from "./view/links.js";
+import { resolveOnServer, serverUrl } from "./server.js";
 
 /** What the file picker offers; the server decides by the file's bytes. */
 export const ACCEPTED_TYPES = Object.freeze(["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"]);
 /** The server's limit (a quick check here gives a clear message before the upload). */
 export const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
-export const UPLOAD_PATH = "/api/attachments";
+/** Relative to the gateway's base URL. */
+export const UPLOAD_PATH = "api/attachments";
 
 export const AttachmentKind = Object.freeze({ IMAGE: "image", FILE: "file" });
 
@@ -30,21 +32,6 @@ export const UPLOAD_ERROR_KEYS = Object.freeze({
   [UploadError.NOT_WITH_A_PERSON]: "attachment_only_with_person",
   [UploadError.FAILED]: "attachment_failed",
 });
-
-/**
- * `value` (absolute, or a path like "/attachments/…") resolved against
- * `server`; null unless it is http(s) on `server`'s own origin.
- */
-export function resolveOnServer(value, server) {
-  if (typeof value !== "string" || !value) return null;
-  try {
-    const origin = new URL(server).origin;
-    const href = safeHref(new URL(value, origin).href); // http(s) only
-    return href && new URL(href).origin === origin ? href : null;
-  } catch (error) {
-    return null;
-  }
-}
 
 function asString(value) {
   return typeof value === "string" ? value : "";
@@ -117,7 +104,7 @@ export async function uploadAttachment(server, sessionId, file, fetchImpl = fetc
   body.append("file", file, file.name);
   let response;
   try {
-    response = await fetchImpl(new URL(UPLOAD_PATH, server).href, { method: "POST", body, credentials: "omit", mode: "cors" });
+    response = await fetchImpl(serverUrl(UPLOAD_PATH, server), { method: "POST", body, credentials: "omit", mode: "cors" });
   } catch (error) {
     return { error: UploadError.FAILED };
   }

@@ -2,18 +2,9 @@
 // data-server, data-language, data-color, data-title, data-position.
 
 import { pickLanguage } from "./i18n.js";
+import { serverBase } from "./server.js";
 
 const MAX_TITLE_CHARS = 80;
-
-/** The origin of the socket.io server: data-server if given, else where widget.js came from. */
-export function serverOrigin(dataServer, scriptSrc, pageUrl) {
-  const base = scriptSrc || pageUrl;
-  try {
-    return new URL(dataServer || base, pageUrl).origin;
-  } catch (error) {
-    return new URL(pageUrl).origin;
-  }
-}
 
 function colorOrNull(value) {
   const color = (value || "").trim();
@@ -25,7 +16,7 @@ export function readConfig(script, doc = document, nav = navigator) {
   const data = (script && script.dataset) || {};
   const title = (data.title || "").trim().slice(0, MAX_TITLE_CHARS);
   return {
-    server: serverOrigin(data.server, script && script.src, doc.location.href),
+    serverBase: serverBase(data.server, script && script.src, doc.location.href),
     language: pickLanguage(data.language, doc.documentElement.lang, nav.languages || [nav.language]),
     color: colorOrNull(data.color),
     title: title || null,

@@ -3,7 +3,7 @@
 // nothing piles up in socket.io's own buffer (the outbox is the widget's).
 
 import { io } from "socket.io-client";
-import { SOCKET_PATH } from "./constants.js";
+import { socketPath } from "./server.js";
 import { CustomerEvent } from "./generated/constants.js";
 import { sessionRequestPayload } from "./protocol.js";
 
@@ -18,9 +18,10 @@ const ACK_TIMEOUT_MS = 10_000;
  * `currentSessionId()` is asked on each connection for the id to resume, and
  * `currentIdentity()` for the signed-in customer (null if none).
  */
-export function createConnection(serverUrl, currentSessionId, handlers, language, currentIdentity = () => null) {
-  const socket = io(serverUrl, {
-    path: SOCKET_PATH,
+export function createConnection(serverBase, currentSessionId, handlers, language, currentIdentity = () => null) {
+  // The origin only: socket.io-client would take a path in the URL for a namespace.
+  const socket = io(new URL(serverBase).origin, {
+    path: socketPath(serverBase),
     transports: ["websocket", "polling"],
     tryAllTransports: true, // fall back to polling where websockets are blocked
     autoConnect: false,

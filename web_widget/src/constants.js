@@ -21,8 +21,8 @@ export const TYPING_TIMEOUT_MS = 30_000;
 export const TYPING_IDLE_MS = 3_000;
 /** After a resumed session_request, wait this long for `history` before sending queued messages. */
 export const HISTORY_WAIT_MS = 1_500;
-/** Socket.io endpoint (docs/protocol.md). */
-export const SOCKET_PATH = "/socket.io";
+/** Socket.io endpoint (docs/protocol.md), relative to the gateway's base URL (./server.js). */
+export const SOCKET_PATH = "socket.io";
 export const HOST_ELEMENT_ID = "demo-shop-support-widget";
 export const GLOBAL_NAME = "DemoShopSupport";
 /** Replaced at build time from package.json. */

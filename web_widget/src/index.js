@@ -24,7 +24,7 @@ function mount() {
   const shadowRoot = host.shadowRoot || host.attachShadow({ mode: "open" });
   applyStyles(shadowRoot);
   applyAccent(host, config.color);
-  return createWidget({ shadowRoot, config, i18n: createTranslator(config.language), storage: createStorage(config.server) });
+  return createWidget({ shadowRoot, config, i18n: createTranslator(config.language), storage: createStorage(config.serverBase) });
 }
 
 function install() {

@@ -1,6 +1,6 @@
 // What the widget keeps in the browser, under keys built here and nowhere else.
 //
-// localStorage (per page origin, and namespaced by the chat server's origin):
+// localStorage (per page origin, and namespaced by the chat server's base URL):
 //   the session id with its expiry, the outbox of unsent messages, and the
 //   titles of quick replies the customer pressed.
 // sessionStorage: whether the panel is open, so it stays so across page loads.
@@ -9,9 +9,13 @@
 
 import { NAMESPACE, STORAGE_VERSION, SESSION_TTL_MS, MAX_REMEMBERED_TITLES } from "./constants.js";
 
-/** `demo-shop-support:v1:<server origin>:<name>`. */
-export function storageKey(serverOrigin, name) {
-  return `${NAMESPACE}:v${STORAGE_VERSION}:${serverOrigin}:${name}`;
+/**
+ * `demo-shop-support:v1:<server>:<name>`, where <server> is the base URL
+ * without its trailing slash: the origin for a gateway at the root (the keys
+ * of widgets before sub-paths were possible), `https://shop.example/support` under a prefix.
+ */
+export function storageKey(serverBase, name) {
+  return `${NAMESPACE}:v${STORAGE_VERSION}:${serverBase.replace(/\/$/, "")}:${name}`;
 }
 
 function readJson(store, key) {
@@ -41,14 +45,14 @@ function safeStore(name) {
 }
 
 /** The widget's persistent state for one chat server. */
-export function createStorage(serverOrigin) {
+export function createStorage(serverBase) {
   const local = safeStore("localStorage");
   const session = safeStore("sessionStorage");
   const keys = {
-    session: storageKey(serverOrigin, "session"),
-    outbox: storageKey(serverOrigin, "outbox"),
-    titles: storageKey(serverOrigin, "titles"),
-    open: storageKey(serverOrigin, "open"),
+    session: storageKey(serverBase, "session"),
+    outbox: storageKey(serverBase, "outbox"),
+    titles: storageKey(serverBase, "titles"),
+    open: storageKey(serverBase, "open"),
   };
 
   return {

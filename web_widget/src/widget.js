@@ -79,7 +79,7 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
     knownEmail: () => (identity && identity.user.email) || "",
   });
 
-  const connection = createConnection(config.server, sessionToResume, {
+  const connection = createConnection(config.serverBase, sessionToResume, {
     connected,
     disconnected,
     failed: () => view.setConnectionLost(true),
@@ -164,7 +164,7 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
   }
 
   function history(entries, lastSeq) {
-    const messages = entries.map((entry) => messageFromHistoryEntry(entry, config.server)).filter(Boolean);
+    const messages = entries.map((entry) => messageFromHistoryEntry(entry, config.serverBase)).filter(Boolean);
     for (const message of messages) {
       if (message.clientMessageId && titles[message.clientMessageId]) message.display = titles[message.clientMessageId];
     }
@@ -219,7 +219,7 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
   // --- server events -------------------------------------------------------
 
   function botUttered(data) {
-    const message = messageFromBotUttered(data, config.server);
+    const message = messageFromBotUttered(data, config.serverBase);
     if (gaps.seen(message.seq)) resyncSoon();
     if (!message.text && !message.image && !message.quickReplies.length) return;
     if (message.sender === Sender.AGENT && !message.agentName) message.agentName = agentName;
@@ -343,10 +343,10 @@ export function createWidget({ shadowRoot, config, i18n, storage }) {
     if (!result) {
       transcript.addPending({ clientMessageId: pendingId, text: file.name, display: i18n.t("attachment_sending", { name: file.name }), ts: Date.now(), upload: true });
       render();
-      result = await uploadAttachment(config.server, sessionId, file);
+      result = await uploadAttachment(config.serverBase, sessionId, file);
       transcript.remove(pendingId);
     }
-    const message = result.entry ? messageFromHistoryEntry(result.entry, config.server) : null;
+    const message = result.entry ? messageFromHistoryEntry(result.entry, config.serverBase) : null;
     if (message) {
       transcript.addIncoming(message);
       if (gaps.seen(message.seq)) resyncSoon();

@@ -88,13 +88,6 @@ test("client message ids are unique UUIDs", () => {
   for (const id of ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 });
 
-test("the server is the script's origin unless data-server names another", async () => {
-  const { serverOrigin } = await import("../src/config.js");
-  assert.equal(serverOrigin(undefined, "https://chat.example/widget.js", "https://shop.example/p"), "https://chat.example");
-  assert.equal(serverOrigin("https://gw.example:8443/x", "https://cdn.example/widget.js", "https://shop.example/"), "https://gw.example:8443");
-  assert.equal(serverOrigin("", "", "https://shop.example/p"), "https://shop.example");
-});
-
 test("welcome: the greeting with its starting quick replies, or nothing", () => {
   const welcome = parseWelcome({
     text: "Hi! **How can I help?**",
