@@ -68,7 +68,11 @@ def add_staff_page(app: web.Application, prefix: str, directory: Path, extra: Ma
     The shared staff files (:data:`STAFF_SCRIPTS`) and ``extra`` (a library from
     ``node_modules``) are served under ``/prefix/<name>`` too, and the
     registered languages' catalogs under ``/prefix/locales/<code>.json``;
-    nothing else outside ``directory`` is reachable.
+    nothing else outside ``directory`` is reachable. ``/prefix`` redirects to
+    ``prefix/`` (relative), so a page is always read from its folder: its html
+    names its files relatively, and its scripts reach the gateway through
+    ``pages/gateway.js``, never from the root, so the pages also work where a
+    proxy serves the gateway under a path (``/support/console/``).
     """
     extra = {**STAFF_SCRIPTS, **extra}
 
@@ -98,7 +102,9 @@ def add_staff_page(app: web.Application, prefix: str, directory: Path, extra: Ma
         return web.FileResponse(path, headers=headers)
 
     async def page_root(request: web.Request) -> web.StreamResponse:
-        raise web.HTTPFound(f"/{prefix}/")
+        # Relative, so it holds behind a proxy that serves the gateway under a path:
+        # from /support/console it leads to /support/console/.
+        raise web.HTTPFound(f"{prefix}/")
 
     app.router.add_get(f"/{prefix}", page_root)
     app.router.add_get(f"/{prefix}/", page_file)

@@ -4,11 +4,12 @@
 // status is kept in sessionStorage, so it ends with the browser tab.
 
 import { AgentRole, AgentStatus } from "./constants.js";
+import { gatewayUrl } from "./gateway.js";
 import { ConsoleError } from "./protocol.js";
 
-const TICKETS_URL = "/api/agent/tickets";
-const AGENTS_URL = "/api/agent/agents";
-const ATTACHMENTS_URL = "/api/agent/attachments";
+const TICKETS_URL = gatewayUrl("/api/agent/tickets");
+const AGENTS_URL = gatewayUrl("/api/agent/agents");
+const ATTACHMENTS_URL = gatewayUrl("/api/agent/attachments");
 const STATUS_KEY = "console.status";
 
 /** `{username, display_name, role}` with the gaps filled. */

@@ -1,32 +1,32 @@
 // Attachments in the console: pictures and PDFs in a transcript entry's
 // `extra.attachment` ({id, kind: "image"|"pdf", mime, name, size, url,
 // thumb_url}), shown as a thumbnail or a file chip linking to the file on
-// this server, and what to tell the agent when their own upload is refused.
+// this server (under the gateway's base: a proxy may serve it under a path),
+// and what to tell the agent when their own upload is refused.
 
 import { h } from "./dom.js";
+import { gatewayHref } from "./gateway.js";
 import { t } from "./i18n.js";
 import { errorMessage } from "./protocol.js";
 
 /** What the file picker offers; the server decides by the file's bytes. */
 export const ACCEPTED_TYPES = Object.freeze(["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"]);
 
-/** `value` as an absolute URL on this page's own origin (http or https), else null. */
-export function sameOriginUrl(value, origin = window.location.origin) {
-  if (typeof value !== "string" || !value) return null;
-  try {
-    const url = new URL(value, origin);
-    if (url.protocol !== "http:" && url.protocol !== "https:") return null;
-    return url.origin === origin ? url.href : null;
-  } catch (error) {
-    return null;
-  }
+/**
+ * A URL the server gave (`/attachments/<id>?...`, from the gateway's root) as
+ * an absolute URL under the gateway's base (gateway.js), if it is on this
+ * page's own origin; else null.
+ */
+export function attachmentUrl(value, origin = window.location.origin) {
+  const href = gatewayHref(value);
+  return href && new URL(href).origin === origin ? href : null;
 }
 
 /** An entry's attachment `{image, name, size, url, thumbUrl}` with its URLs on this server, or null. */
 export function attachmentOf(entry) {
   const attachment = entry && entry.extra && typeof entry.extra === "object" ? entry.extra.attachment : null;
   if (!attachment || typeof attachment !== "object") return null;
-  const url = sameOriginUrl(attachment.url);
+  const url = attachmentUrl(attachment.url);
   if (!url) return null;
   const image = attachment.kind === "image";
   return {
@@ -34,7 +34,7 @@ export function attachmentOf(entry) {
     name: String(attachment.name || ""),
     size: Number.isInteger(attachment.size) && attachment.size >= 0 ? attachment.size : null,
     url,
-    thumbUrl: image ? sameOriginUrl(attachment.thumb_url) : null,
+    thumbUrl: image ? attachmentUrl(attachment.thumb_url) : null,
   };
 }
 

@@ -5,6 +5,7 @@
 
 import { io } from "./socket.io.esm.min.js";
 import { AgentErrorCode, AgentEvent } from "./constants.js";
+import { SOCKET_IO_PATH } from "./gateway.js";
 import { AGENT_NAMESPACE, ConsoleError } from "./protocol.js";
 
 const ACK_TIMEOUT_MS = 10_000;
@@ -19,6 +20,7 @@ const RETRY_MAX_MS = 30_000;
  */
 export function createConnection(token, handlers) {
   const socket = io(AGENT_NAMESPACE, {
+    path: SOCKET_IO_PATH, // under the gateway's base, which a proxy may serve under a path
     auth: { token },
     transports: ["websocket", "polling"],
     autoConnect: false,

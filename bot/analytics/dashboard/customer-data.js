@@ -3,9 +3,10 @@
 // email address, through /api/agent/customer-data. A deletion is confirmed
 // first and cannot be undone; aggregated figures stay. Text goes in as text.
 
+import { gatewayUrl } from "./gateway.js";
 import { t } from "./i18n.js";
 
-const DATA_URL = "/api/agent/customer-data";
+const DATA_URL = gatewayUrl("/api/agent/customer-data");
 
 /**
  * `ui`: {section, form, kind, value, remove, result}; `signedInFetch(url, options)`

@@ -5,13 +5,14 @@
 
 import { AgentRole, HandoffReason } from "./constants.js";
 import { append, byId, h } from "./dom.js";
+import { gatewayUrl } from "./gateway.js";
 import { currentLanguage, formatNumber, onLanguageChange, plural, t } from "./i18n.js";
 import { languageOptions } from "./languages.js";
 import { createCustomerData } from "./customer-data.js";
 import { createStaffPage } from "./shell.js";
 
-const REPORT_URL = "/api/analytics";
-const CSV_URL = "/api/analytics.csv";
+const REPORT_URL = gatewayUrl("/api/analytics");
+const CSV_URL = gatewayUrl("/api/analytics.csv");
 const DEFAULT_DAYS = 14;
 const DAY_MS = 86_400_000;
 const EMPTY = "—";

@@ -17,11 +17,12 @@
 
 import { AgentRole } from "./constants.js";
 import { h } from "./dom.js";
+import { gatewayUrl } from "./gateway.js";
 import { applyTranslations, currentLanguage, onLanguageChange, setLanguage, t } from "./i18n.js";
 import { nativeLanguageOptions } from "./languages.js";
 import { createSignIn } from "./sign-in.js";
 
-const LANGUAGE_URL = "/api/agent/language";
+const LANGUAGE_URL = gatewayUrl("/api/agent/language");
 
 const ROLE_LABELS = Object.freeze({
   [AgentRole.AGENT]: () => t("role.agent"),

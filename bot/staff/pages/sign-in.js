@@ -7,11 +7,12 @@
 // Messages are functions giving the text in the page's language at the time:
 // the one shown is given again when the language changes.
 
+import { gatewayUrl } from "./gateway.js";
 import { onLanguageChange, plural, t } from "./i18n.js";
 
-const LOGIN_URL = "/api/agent/login";
-const LOGOUT_URL = "/api/agent/logout";
-const ME_URL = "/api/agent/me";
+const LOGIN_URL = gatewayUrl("/api/agent/login");
+const LOGOUT_URL = gatewayUrl("/api/agent/logout");
+const ME_URL = gatewayUrl("/api/agent/me");
 /** "Your session has ended. Please sign in again." */
 export const sessionEnded = () => t("signin.session_ended");
 const unreachable = () => t("signin.unreachable");

@@ -6,10 +6,15 @@
 
 import { AgentRole } from "./constants.js";
 import { append, byId as $, h, replaceChildren as clear } from "./dom.js";
+import { gatewayUrl } from "./gateway.js";
 import { dateFormatter, formatNumber, onLanguageChange, t } from "./i18n.js";
 import { languageName, languageOptions } from "./languages.js";
 import { createStaffPage } from "./shell.js";
 
+const INBOX_URL = gatewayUrl("/api/trainer/inbox");
+const TRAIN_URL = gatewayUrl("/api/trainer/train");
+const ROLLBACK_URL = gatewayUrl("/api/trainer/rollback");
+const STATUS_URL = gatewayUrl("/api/trainer/status");
 const POLL_RUNNING_MS = 1_000;
 const POLL_IDLE_MS = 10_000;
 const REASON_LABELS = {
@@ -97,7 +102,7 @@ function stop() {
 
 async function loadInbox() {
   try {
-    const data = await api("GET", "/api/trainer/inbox");
+    const data = await api("GET", INBOX_URL);
     if (!data) return;
     labels = data.labels;
     items = data.items;
@@ -174,7 +179,7 @@ async function decide(item, row, label) {
   for (const button of row.querySelectorAll("button, select")) button.disabled = true;
   try {
     const action = label ? "label" : "discard";
-    const result = await api("POST", `/api/trainer/inbox/${item.item_id}/${action}`, label ? { label } : undefined);
+    const result = await api("POST", `${INBOX_URL}/${item.item_id}/${action}`, label ? { label } : undefined);
     if (!result) return; // signed out
     notice(!label || result.added ? "" : t("trainer.already_there", { text: item.text }));
     items = items.filter((other) => other.item_id !== item.item_id);
@@ -193,7 +198,7 @@ async function train(body) {
   $("train").disabled = true;
   $("deploy-anyway").disabled = true;
   try {
-    if (await api("POST", "/api/trainer/train", body)) {
+    if (await api("POST", TRAIN_URL, body)) {
       notice("");
       if (body) $("override-reason").value = "";
     }
@@ -222,7 +227,7 @@ function askRollback() {
 async function rollBack() {
   $("rollback-yes").disabled = true;
   try {
-    const done = await api("POST", "/api/trainer/rollback");
+    const done = await api("POST", ROLLBACK_URL);
     if (done) notice(t("trainer.rolled_back", { model: done.model }));
   } catch (error) {
     notice(String(error.message || error));
@@ -345,7 +350,7 @@ async function poll() {
   if (!signedIn) return;
   let running = false;
   try {
-    const status = await api("GET", "/api/trainer/status");
+    const status = await api("GET", STATUS_URL);
     if (!status) return;
     lastStatus = status;
     running = renderStatus(status);
