@@ -16,10 +16,12 @@ import asyncio
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 import aiohttp
 import redis
@@ -61,6 +63,7 @@ class SentinelRedis:
         self.ports = {"primary": free_port(), "replica": free_port()}
         self.sentinel_ports = [free_port() for _ in range(SENTINELS)]
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._logs: list[IO[bytes]] = []
 
     @property
     def url(self) -> str:
@@ -70,13 +73,18 @@ class SentinelRedis:
     def _redis(self, name: str, *extra: str) -> None:
         folder = self.directory / name
         folder.mkdir(parents=True, exist_ok=True)
-        log = open(self.directory / f"{name}.log", "ab")
+        log = self._log(name)
         self.processes[name] = subprocess.Popen(
             [redis_server_binary(), "--port", str(self.ports[name]), "--bind", "127.0.0.1", "--dir", str(folder),
              "--save", "", "--appendonly", "yes", "--appendfsync", "everysec", *extra],
             stdout=log, stderr=log,
         )  # fmt: skip
         _wait_for_ping(self.ports[name])
+
+    def _log(self, name: str) -> IO[bytes]:
+        log = open(self.directory / f"{name}.log", "ab")
+        self._logs.append(log)
+        return log
 
     def start(self) -> None:
         self._redis("primary")
@@ -91,7 +99,7 @@ class SentinelRedis:
                 f"sentinel failover-timeout {SERVICE} 10000\n"
                 f"sentinel parallel-syncs {SERVICE} 1\n"
             )
-            log = open(self.directory / f"sentinel-{index}.log", "ab")
+            log = self._log(f"sentinel-{index}")
             self.processes[f"sentinel-{index}"] = subprocess.Popen(
                 [sentinel_binary, str(config)], stdout=log, stderr=log
             )
@@ -163,6 +171,8 @@ class SentinelRedis:
                 process.wait(10)
             except subprocess.TimeoutExpired:
                 process.kill()
+        for log in self._logs:
+            log.close()
 
 
 def nginx_binary() -> str:
@@ -244,8 +254,12 @@ class Nginx:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        # Ready once it accepts connections (its pid file may be there before that).
         deadline = time.monotonic() + 10
-        while not (self.directory / "nginx.pid").exists():
+        while True:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.https_port)) == 0:
+                    return
             if time.monotonic() > deadline or self.process.poll() is not None:
                 raise RuntimeError(f"nginx did not start: {(self.directory / 'error.log').read_text()[-2000:]}")
             time.sleep(0.05)

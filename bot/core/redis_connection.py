@@ -72,6 +72,17 @@ class _SentinelBlockingPool(SentinelConnectionPool, BlockingConnectionPool):
     """The primary's connections, found through Sentinel, and waited for in turn when all are busy."""
 
 
+class _SentinelPrimary(Redis):
+    """A client of the primary that also closes its connections to the sentinels."""
+
+    sentinel_manager: Sentinel | None = None
+
+    async def aclose(self, close_connection_pool: bool | None = None) -> None:
+        await super().aclose(close_connection_pool)
+        if self.sentinel_manager is not None:
+            await self.sentinel_manager.aclose()
+
+
 def connect(url: str, max_connections: int | None = None, wait_s: float | None = None) -> Redis:
     """A client for ``url``. With ``max_connections``, a burst waits up to ``wait_s`` for a connection.
 
@@ -86,12 +97,14 @@ def connect(url: str, max_connections: int | None = None, wait_s: float | None =
         return Redis.from_pool(BlockingConnectionPool.from_url(url, **pool_options))
     address = parse_sentinel_url(url)
     sentinel = Sentinel(list(address.sentinels), socket_timeout=SENTINEL_TIMEOUT_S)  # type: ignore[no-untyped-call]
-    primary: Redis = sentinel.master_for(
+    primary: _SentinelPrimary = sentinel.master_for(
         address.service,
+        redis_class=_SentinelPrimary,
         connection_pool_class=_SentinelBlockingPool if pool_options else SentinelConnectionPool,
         db=address.db,
         username=address.username,
         password=address.password,
         **pool_options,
     )
+    primary.sentinel_manager = sentinel
     return primary

@@ -52,4 +52,6 @@ def test_rasa_gets_the_sentinels_or_the_plain_server() -> None:
     assert env["RASA_REDIS_SERVICE"] == "support" and env["RASA_REDIS_DB"] == "1" and env["RASA_REDIS_PASSWORD"] == "pw"
     plain = rasa_redis_environment("redis://:pw@10.0.0.9:6380/4", 3600)
     assert plain["RASA_REDIS_SENTINELS"] == "" and plain["RASA_REDIS_HOST"] == "10.0.0.9"
-    assert plain["RASA_REDIS_PORT"] == "6380" and plain["RASA_REDIS_DB"] == "4" and plain["RASA_TRACKER_TTL_S"] == "3600"
+    assert (
+        plain["RASA_REDIS_PORT"] == "6380" and plain["RASA_REDIS_DB"] == "4" and plain["RASA_TRACKER_TTL_S"] == "3600"
+    )
