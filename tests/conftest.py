@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -170,6 +171,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 AGENT_PASSWORD = "a long test password"
 
 
+async def empty_the_queue_after(redis: AsyncRedis, usernames: list[str], grace_s: float) -> None:
+    """Once the test's consoles are closed: wait until their chats went back to the queue, then empty it.
+
+    The presence sweep returns a gone agent's chats after the grace period, at its
+    own pace; emptying the queue before it did would leave them to the next test.
+    """
+    deadline = time.monotonic() + grace_s + 3
+    await asyncio.sleep(grace_s)
+    while time.monotonic() < deadline:
+        held = [name for name in usernames if await redis.exists(keys.agent_conversations_key(name))]
+        if not held:
+            break
+        await asyncio.sleep(0.2)
+    await redis.delete(keys.handoff_queue_key())
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def make_agent(stack: Stack, gateway_url: str) -> AsyncIterator[Callable[..., Awaitable[AgentClient]]]:
     """Creates an agent account, logs a console in and connects its socket."""
@@ -177,9 +194,11 @@ async def make_agent(stack: Stack, gateway_url: str) -> AsyncIterator[Callable[.
     # Each test starts with an empty queue: earlier tests leave conversations waiting.
     await redis.delete(keys.handoff_queue_key())
     clients: list[AgentClient] = []
+    usernames: list[str] = []
 
     async def make(username: str, role: AgentRole = AgentRole.AGENT, display_name: str = "") -> AgentClient:
         await AgentDirectory(redis).add(username, AGENT_PASSWORD, role, display_name or username.capitalize())
+        usernames.append(username)
         client = AgentClient(gateway_url)
         await client.login(username, AGENT_PASSWORD)
         await client.connect()
@@ -189,10 +208,7 @@ async def make_agent(stack: Stack, gateway_url: str) -> AsyncIterator[Callable[.
     yield make
     for client in clients:
         await client.close()
-    # Let the closed consoles' grace period pass, so their chats do not land
-    # in the next test's queue.
-    await asyncio.sleep(stack.settings.agent_grace_s + 0.5)
-    await redis.delete(keys.handoff_queue_key())
+    await empty_the_queue_after(redis, usernames, stack.settings.agent_grace_s)
     await redis.aclose()
 
 
@@ -201,12 +217,13 @@ async def agent_account(stack: Stack) -> AsyncIterator[Callable[..., Awaitable[s
     """Creates agent accounts (password AGENT_PASSWORD) on the shared stack's Redis."""
     redis = AsyncRedis.from_url(stack.settings.redis_url)
     await redis.delete(keys.handoff_queue_key())
+    usernames: list[str] = []
 
     async def create(username: str, display_name: str = "", role: AgentRole = AgentRole.AGENT) -> str:
         await AgentDirectory(redis).add(username, AGENT_PASSWORD, role, display_name or username.capitalize())
+        usernames.append(username)
         return username
 
     yield create
-    await asyncio.sleep(stack.settings.agent_grace_s + 0.5)
-    await redis.delete(keys.handoff_queue_key())
+    await empty_the_queue_after(redis, usernames, stack.settings.agent_grace_s)
     await redis.aclose()
