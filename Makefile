@@ -86,3 +86,5 @@ bench: setup train
 	.venv/bin/python -m benchmarks.bench_gateway
 	.venv/bin/python -m benchmarks.bench_login_burst
 	.venv/bin/python -m benchmarks.bench_idle
+	.venv/bin/python -m benchmarks.bench_relay
+	.venv/bin/python -m benchmarks.bench_handoff
