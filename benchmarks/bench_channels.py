@@ -9,11 +9,18 @@ question in Armenian, payment methods in Persian, delivery time in Malay, "thank
 bye") and waiting for the first reply before the next. The two channels run in turn,
 ``--rounds`` times each, so both see the same machine.
 
+The open-loop scenario (``--scenario open``, or ``both``, the default; see
+benchmarks/open_loop.py) asks what issue 12 asks: ``--open-conversations`` open at
+once, each sending one of the same messages every ``--interval-s`` seconds for
+``--duration-s`` seconds without waiting for the replies; each message is timed from
+when it was due to its first reply.
+
 One JSON line per run (replies, errors, msg/s, p50/p95/p99 to the first reply, RSS
 of each process), then the side-by-side table and the ratios. Absolute times on a
 shared machine are noise; the ratios measured in one run are the figures.
 
     .venv/bin/python -m benchmarks.bench_channels [--conversations 50] [--rounds 2]
+        [--scenario closed|open|both] [--open-conversations 1000] [--interval-s 5] [--duration-s 60]
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ import aiohttp
 import socketio
 
 from benchmarks.common import bench_settings
+from benchmarks.open_loop import OpenLoopPlan, OpenLoopResult, open_loop, print_open_table
 from bot.core.paths import RASA_VENV
 from bot.nlu.model_cache import rasa_environment
 from bot.supervisor.stack import Child, Stack, rasa_redis_environment
@@ -171,7 +179,7 @@ async def start_socketio_rasa(stack: Stack, var_dir: Path) -> tuple[Child, str]:
     raise RuntimeError("Rasa's socketio channel did not come up; see rasa-socketio.log")
 
 
-async def run(conversations: int, rounds: int) -> None:
+async def run(conversations: int, rounds: int, closed: bool, plan: OpenLoopPlan | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         var_dir = Path(tmp)
         settings = bench_settings(var_dir)
@@ -183,25 +191,43 @@ async def run(conversations: int, rounds: int) -> None:
             gateway_url = f"http://127.0.0.1:{settings.gateway_port}"
             pids = {name: child.process.pid if child.process else None for name, child in stack.children.items()}
             pids["rasa-socketio"] = socketio_rasa.process.pid if socketio_rasa.process else None
+
+            def rss_now() -> dict[str, float]:
+                return {process: rss_mb(pid) for process, pid in pids.items()}
+
             channels: dict[str, Callable[[], Customer]] = {
                 "gateway": lambda: Customer(gateway_url, ["websocket"], rasa_channel=False),
                 "rasa-socketio": lambda: Customer(rasa_url, ["polling"], rasa_channel=True),
             }
+            endpoints = {"gateway": (gateway_url, ["websocket"], False), "rasa-socketio": (rasa_url, ["polling"], True)}
             # Warm both up (first model calls, connection pools) before measuring.
             for make in channels.values():
                 await closed_loop("warm-up", make, 2)
             results: dict[str, list[Result]] = {name: [] for name in channels}
-            for _ in range(rounds):
+            open_results: dict[str, list[OpenLoopResult]] = {name: [] for name in channels}
+            for _ in range(rounds if closed else 0):
                 for name, make in channels.items():
                     result = await closed_loop(name, make, conversations)
-                    result.rss_mb = {process: rss_mb(pid) for process, pid in pids.items()}
+                    result.rss_mb = rss_now()
                     results[name].append(result)
                     print(json.dumps(result.line()), flush=True)
+            # The open loop's rounds after the closed loop's: those run as they always did.
+            if plan is not None:
+                for _ in range(rounds):
+                    for name, (url, transports, rasa_channel) in endpoints.items():
+                        opened = await open_loop(
+                            name, url, transports, rasa_channel, plan, TURNS, REPLY_TIMEOUT_S, rss_now
+                        )
+                        open_results[name].append(opened)
+                        print(json.dumps(opened.line()), flush=True)
         finally:
             if socketio_rasa is not None:
                 await socketio_rasa.stop()
             await stack.stop()
-    print_table(results, conversations)
+    if closed:
+        print_table(results, conversations)
+    if plan is not None:
+        print_open_table(open_results)
 
 
 def print_table(results: dict[str, list[Result]], conversations: int) -> None:
@@ -236,8 +262,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conversations", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--scenario", choices=["closed", "open", "both"], default="both")
+    parser.add_argument("--open-conversations", type=int, default=1000)
+    parser.add_argument("--interval-s", type=float, default=5.0, help="open loop: between one conversation's messages")
+    parser.add_argument("--duration-s", type=float, default=60.0, help="open loop: how long they send")
     args = parser.parse_args()
-    asyncio.run(run(args.conversations, args.rounds))
+    plan = OpenLoopPlan(args.open_conversations, args.interval_s, args.duration_s)
+    closed = args.scenario in ("closed", "both")
+    asyncio.run(run(args.conversations, args.rounds, closed, plan if args.scenario in ("open", "both") else None))
 
 
 if __name__ == "__main__":
