@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -90,7 +91,13 @@ async def handoff_round_trip(
     await page.get_by_test_id("rating-comment").fill("Fast and friendly")
     await page.get_by_test_id("rating-submit").click()
     await expect(page.get_by_test_id("rating-thanks")).to_be_visible(timeout=10_000)
-    episodes = [json.loads(e) for e in await redis.lrange(keys.episodes_key(conversation_id), 0, -1)]
+    # The widget thanks the customer at once; the rating is stored a moment later.
+    deadline = time.monotonic() + 10
+    while True:
+        episodes = [json.loads(e) for e in await redis.lrange(keys.episodes_key(conversation_id), 0, -1)]
+        if (episodes and episodes[-1].get("rating")) or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.1)
     assert episodes[-1]["rating"]["score"] == 5
     assert episodes[-1]["rating"]["comment"] == "Fast and friendly"
 
