@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 from typing import IO
 
-import aiohttp
 import redis
 
 from bot.core.paths import PROJECT_ROOT
@@ -305,21 +304,8 @@ class Deployment:
         self.stack.children[second.name] = second
         await second.start()
         await self.stack.wait_until_ready()
-        await self._wait_ready(self.second_gateway_port)
+        await self.stack.wait_until_ready(port=self.second_gateway_port)
         await asyncio.to_thread(self.nginx.start)
-
-    async def _wait_ready(self, port: int) -> None:
-        deadline = time.monotonic() + 120
-        async with aiohttp.ClientSession() as http:
-            while time.monotonic() < deadline:
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
-                        if response.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.5)
-        raise TimeoutError(f"gateway on {port} not ready")
 
     def logs(self) -> str:
         """The tail of every log, for a failing test's report."""

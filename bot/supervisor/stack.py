@@ -259,9 +259,9 @@ class Stack:
         finally:
             await redis.aclose()
 
-    async def wait_until_ready(self, timeout_s: float = READY_TIMEOUT_S) -> None:
-        """Poll the gateway's /readyz until every dependency answers."""
-        url = f"http://127.0.0.1:{self.settings.gateway_port}/readyz"
+    async def wait_until_ready(self, timeout_s: float = READY_TIMEOUT_S, port: int | None = None) -> None:
+        """Poll the gateway's /readyz (or that of the gateway on ``port``) until every dependency answers."""
+        url = f"http://127.0.0.1:{port or self.settings.gateway_port}/readyz"
         deadline = time.monotonic() + timeout_s
         async with aiohttp.ClientSession() as http:
             while time.monotonic() < deadline:

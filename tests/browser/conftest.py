@@ -54,13 +54,20 @@ async def page(context: BrowserContext) -> AsyncIterator[Page]:
 
 @contextlib.asynccontextmanager
 async def window(
-    browser: Browser, width: int, height: int, prepare: Callable[[BrowserContext], Awaitable[None]] | None = None
+    browser: Browser,
+    width: int,
+    height: int,
+    prepare: Callable[[BrowserContext], Awaitable[None]] | None = None,
+    ignore_https_errors: bool = False,
 ) -> AsyncIterator[Page]:
     """A browser window of its own (cookies, storage, permissions); an uncaught error in its page fails the test.
 
     ``prepare``: what to set on the window before its page opens (permissions, init scripts).
+    ``ignore_https_errors``: accept a certificate made for the test (the deployment's nginx).
     """
-    created = await browser.new_context(viewport={"width": width, "height": height})
+    created = await browser.new_context(
+        viewport={"width": width, "height": height}, ignore_https_errors=ignore_https_errors
+    )
     if prepare is not None:
         await prepare(created)
     opened = await created.new_page()

@@ -11,6 +11,7 @@ from playwright.async_api import Browser, Page
 from bot.core.agent_protocol import AgentRole
 from bot.core.redis_connection import connect as connect_redis
 from bot.staff.accounts import AgentDirectory
+from tests.browser.conftest import window
 from tests.browser.test_console import handoff_round_trip
 from tests.conftest import AGENT_PASSWORD
 from tests.deployment import Deployment
@@ -19,26 +20,16 @@ from tests.deployment import Deployment
 pytestmark = pytest.mark.timeout(400)
 
 
-async def tls_window(browser: Browser) -> AsyncIterator[Page]:
-    """A window that accepts the deployment's own certificate (made by openssl for the test)."""
-    context = await browser.new_context(ignore_https_errors=True, viewport={"width": 1100, "height": 800})
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    await context.close()
-    assert errors == [], f"uncaught errors in the page: {errors}"
-
-
 @pytest_asyncio.fixture(loop_scope="session")
 async def shop_page(browser: Browser) -> AsyncIterator[Page]:
-    async for page in tls_window(browser):
+    """A window that accepts the deployment's own certificate (made by openssl for the test)."""
+    async with window(browser, 1100, 800, ignore_https_errors=True) as page:
         yield page
 
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def agent_page(browser: Browser) -> AsyncIterator[Page]:
-    async for page in tls_window(browser):
+    async with window(browser, 1100, 800, ignore_https_errors=True) as page:
         yield page
 
 
